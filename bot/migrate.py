@@ -1,0 +1,19 @@
+"""Apply Alembic migrations programmatically (used by `python -m bot migrate` and the tests)."""
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+
+from bot.settings import PROJECT_ROOT
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "bot" / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)

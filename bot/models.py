@@ -1,0 +1,177 @@
+"""The store's tables. Times are UTC with a zone (UTCDateTime); every link is a foreign key.
+
+Schema changes go through Alembic (bot/migrations); never create_all in production code.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from bot.db import UTCDateTime, utcnow
+
+Base = declarative_base()
+
+INTAKE_STATUSES = ("new", "reviewed", "contacted", "booked", "closed")
+APPOINTMENT_STATUSES = ("booked", "cancelled", "rescheduled")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    phone = Column(String(40))
+    email = Column(String(254))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Intake(Base):
+    """One visitor conversation's intake: what brings them in, consent, screening, outcome."""
+
+    __tablename__ = "intakes"
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, unique=True)
+    contact_id = Column(Integer, ForeignKey("contacts.id", ondelete="SET NULL"))
+    concern = Column(String(32))
+    status = Column(String(16), nullable=False, default="new")
+    safety_flag = Column(String(32))
+    consent_at = Column(UTCDateTime)
+    consent_declined_at = Column(UTCDateTime)
+    consultation_only = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    contact = relationship("Contact")
+    appointments = relationship("Appointment", back_populates="intake", order_by="Appointment.id")
+    screening_answers = relationship(
+        "ScreeningAnswer", back_populates="intake", order_by="ScreeningAnswer.id"
+    )
+    callbacks = relationship("CallbackRequest", back_populates="intake", order_by="CallbackRequest.id")
+    alerts = relationship("Alert", back_populates="intake", order_by="Alert.id")
+
+
+class Appointment(Base):
+    """A booked consultation. At most one *booked* appointment may hold a given start time: the
+    partial unique index makes a double booking fail in the database, whoever races for it."""
+
+    __tablename__ = "appointments"
+    id = Column(Integer, primary_key=True)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
+    contact_id = Column(Integer, ForeignKey("contacts.id", ondelete="SET NULL"))
+    reference = Column(String(16), nullable=False, unique=True)
+    start_at = Column(UTCDateTime, nullable=False)
+    end_at = Column(UTCDateTime, nullable=False)
+    status = Column(String(16), nullable=False, default="booked")
+    kind = Column(String(32), nullable=False, default="consultation")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    intake = relationship("Intake", back_populates="appointments")
+    contact = relationship("Contact")
+
+    __table_args__ = (
+        Index(
+            "uq_appointments_booked_start",
+            "start_at",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+    )
+
+
+class ScreeningAnswer(Base):
+    """One structured answer to a screening question, with the flags it raised."""
+
+    __tablename__ = "screening_answers"
+    id = Column(Integer, primary_key=True)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
+    question_key = Column(String(64), nullable=False)
+    question_text = Column(Text, nullable=False)
+    answer = Column(JSON, nullable=False)
+    flags = Column(JSON, nullable=False, default=list)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    intake = relationship("Intake", back_populates="screening_answers")
+    __table_args__ = (UniqueConstraint("intake_id", "question_key"),)
+
+
+class CallbackRequest(Base):
+    __tablename__ = "callback_requests"
+    id = Column(Integer, primary_key=True)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
+    name = Column(String(200))
+    phone = Column(String(40))
+    best_time = Column(String(200))
+    reason = Column(String(64), nullable=False, default="talk_to_person")
+    status = Column(String(16), nullable=False, default="open")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    intake = relationship("Intake", back_populates="callbacks")
+
+
+class Alert(Base):
+    """A safety alert for staff: the kind of red flag and the visitor's own words."""
+
+    __tablename__ = "alerts"
+    id = Column(Integer, primary_key=True)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
+    kind = Column(String(32), nullable=False)  # emergency | adverse_effect
+    priority = Column(String(16), nullable=False)  # urgent | high
+    message = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    resolved_at = Column(UTCDateTime)
+
+    intake = relationship("Intake", back_populates="alerts")
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(254), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    is_admin = Column(Boolean, nullable=False, default=False)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class StatusChange(Base):
+    __tablename__ = "status_changes"
+    id = Column(Integer, primary_key=True)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
+    from_status = Column(String(16))
+    to_status = Column(String(16), nullable=False)
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    changed_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class StaffNote(Base):
+    __tablename__ = "staff_notes"
+    id = Column(Integer, primary_key=True)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    text = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, when: every staff view of an intake and every change."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True)
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    action = Column(String(64), nullable=False)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="SET NULL"))
+    detail = Column(Text)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,0 +1,105 @@
+"""The one place that reads the environment (python-dotenv loads `.env` from the project root).
+
+Every setting is documented in `.env.example`; with no `.env` at all the defaults below work.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Tuple
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+def _load_dotenv() -> None:
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+
+
+def _dev_secret(name: str) -> str:
+    """A development secret generated once and kept in var/ (git-ignored), so restarts agree."""
+    path = VAR_DIR / f"{name}.secret"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _list(name: str) -> Tuple[str, ...]:
+    raw = os.environ.get(name, "")
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    clinic_profile: Path
+    rasa_url: str
+    rasa_port: int
+    rasa_token: str
+    actions_port: int
+    web_host: str
+    web_port: int
+    secret_key: str
+    cors_origins: Tuple[str, ...] = field(default_factory=tuple)
+    smtp_host: Optional[str] = None
+    smtp_port: int = 25
+    smtp_user: Optional[str] = None
+    smtp_password: Optional[str] = None
+    smtp_starttls: bool = False
+    mail_from: str = "assistant@localhost"
+    clinic_notify_email: Optional[str] = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment (after loading `.env`)."""
+    _load_dotenv()
+    env = os.environ
+    default_db = f"sqlite:///{VAR_DIR / 'clinic.db'}"
+    rasa_port = _int("RASA_PORT", 5005)
+    database_url = env.get("DATABASE_URL") or default_db
+    if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
+        # A relative SQLite path is relative to the project root, whoever starts the process.
+        database_url = f"sqlite:///{PROJECT_ROOT / database_url[len('sqlite:///'):]}"
+    if database_url.startswith("sqlite"):
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return Settings(
+        database_url=database_url,
+        clinic_profile=Path(env.get("CLINIC_PROFILE") or PROJECT_ROOT / "clinic" / "profile.yml"),
+        rasa_url=env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}",
+        rasa_port=rasa_port,
+        rasa_token=env.get("RASA_TOKEN") or _dev_secret("rasa_token"),
+        actions_port=_int("ACTIONS_PORT", 5055),
+        web_host=env.get("WEB_HOST") or "127.0.0.1",
+        web_port=_int("WEB_PORT", 8000),
+        secret_key=env.get("SECRET_KEY") or _dev_secret("secret_key"),
+        cors_origins=_list("CORS_ORIGINS"),
+        smtp_host=env.get("SMTP_HOST") or None,
+        smtp_port=_int("SMTP_PORT", 25),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_starttls=(env.get("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes")),
+        mail_from=env.get("MAIL_FROM") or "assistant@localhost",
+        clinic_notify_email=env.get("CLINIC_NOTIFY_EMAIL") or None,
+    )

@@ -1,0 +1,59 @@
+"""Shared fixtures: a freshly migrated database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL runs on this machine (127.0.0.1:5432, database `test`, trust auth; override with
+TEST_POSTGRES_URL). Each test gets its own schema, so tests and parallel runs never share rows.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.clinic import load_profile
+from bot.db import make_engine
+from bot.migrate import upgrade
+from bot.settings import PROJECT_ROOT
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_schema_url(schema: str) -> str:
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path):
+    """A migrated, empty database URL: a SQLite file, or a private PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'clinic.db'}"
+        upgrade(url)
+        yield url
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = _postgres_schema_url(schema)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url):
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def profile():
+    return load_profile(PROJECT_ROOT / "clinic" / "profile.yml")
