@@ -42,6 +42,10 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _bool(name: str) -> bool:
+    return os.environ.get(name, "false").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _list(name: str) -> Tuple[str, ...]:
     raw = os.environ.get(name, "")
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -66,6 +70,12 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "assistant@localhost"
     clinic_notify_email: Optional[str] = None
+    chat_max_message_chars: int = 1000
+    chat_rate_per_session: int = 30
+    chat_rate_per_ip: int = 120
+    staff_lockout_attempts: int = 5
+    staff_lockout_minutes: int = 15
+    cookie_secure: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,7 +109,13 @@ def load_settings() -> Settings:
         smtp_port=_int("SMTP_PORT", 25),
         smtp_user=env.get("SMTP_USER") or None,
         smtp_password=env.get("SMTP_PASSWORD") or None,
-        smtp_starttls=(env.get("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes")),
+        smtp_starttls=_bool("SMTP_STARTTLS"),
         mail_from=env.get("MAIL_FROM") or "assistant@localhost",
         clinic_notify_email=env.get("CLINIC_NOTIFY_EMAIL") or None,
+        chat_max_message_chars=_int("CHAT_MAX_MESSAGE_CHARS", 1000),
+        chat_rate_per_session=_int("CHAT_RATE_PER_SESSION", 30),
+        chat_rate_per_ip=_int("CHAT_RATE_PER_IP", 120),
+        staff_lockout_attempts=_int("STAFF_LOCKOUT_ATTEMPTS", 5),
+        staff_lockout_minutes=_int("STAFF_LOCKOUT_MINUTES", 15),
+        cookie_secure=_bool("COOKIE_SECURE"),
     )

@@ -1,0 +1,113 @@
+"""Repository functions over a caller-owned session (one unit of work per call site).
+
+Nothing here commits: the caller's `session_scope` does. Double bookings are prevented by the
+database (a partial unique index on booked start times); `book_consultation` turns the
+constraint violation into `SlotTaken`.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.models import Appointment, Contact, Intake
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
+REFERENCE_LENGTH = 6
+
+
+class SlotTaken(Exception):
+    """Another booking holds this start time."""
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def find_intake(session: Session, conversation_id: str) -> Optional[Intake]:
+    return session.execute(
+        select(Intake).where(Intake.conversation_id == conversation_id)
+    ).scalar_one_or_none()
+
+
+def intake_for_conversation(session: Session, conversation_id: str) -> Intake:
+    """The conversation's intake, created on first use (safe against a concurrent creator)."""
+    intake = find_intake(session, conversation_id)
+    if intake is not None:
+        return intake
+    try:
+        with session.begin_nested():
+            intake = Intake(conversation_id=conversation_id, status="new")
+            session.add(intake)
+        return intake
+    except IntegrityError:
+        return find_intake(session, conversation_id)
+
+
+def save_contact(
+    session: Session, intake: Intake, name: str, phone: Optional[str], email: Optional[str]
+) -> Contact:
+    contact = intake.contact
+    if contact is None:
+        contact = Contact(name=name, phone=phone, email=email)
+        session.add(contact)
+        intake.contact = contact
+    else:
+        contact.name, contact.phone, contact.email = name, phone, email
+    session.flush()
+    return contact
+
+
+def booked_starts(session: Session, start: datetime, end: datetime) -> List[datetime]:
+    """Start times of booked appointments in [start, end)."""
+    rows = session.execute(
+        select(Appointment.start_at).where(
+            Appointment.status == "booked",
+            Appointment.start_at >= start,
+            Appointment.start_at < end,
+        )
+    )
+    return [row[0] for row in rows]
+
+
+def book_consultation(session: Session, intake: Intake, start: datetime, minutes: int) -> Appointment:
+    """Insert a booked appointment; raise SlotTaken if the database already holds that start."""
+    session.flush()  # the intake needs its id; the appointment links by id, not by collection
+    for _attempt in range(5):
+        appointment = Appointment(
+            intake_id=intake.id,
+            contact_id=intake.contact_id,
+            reference=new_reference(),
+            start_at=start,
+            end_at=start + timedelta(minutes=minutes),
+            status="booked",
+        )
+        try:
+            with session.begin_nested():
+                session.add(appointment)
+            return appointment
+        except IntegrityError as exc:
+            if _is_reference_clash(session, appointment.reference):
+                continue
+            raise SlotTaken(start) from exc
+    raise RuntimeError("could not allocate a unique booking reference")
+
+
+def _is_reference_clash(session: Session, reference: str) -> bool:
+    return session.execute(
+        select(Appointment.id).where(Appointment.reference == reference)
+    ).first() is not None
+
+
+def intakes_newest_first(session: Session) -> List[Intake]:
+    return list(
+        session.execute(
+            select(Intake)
+            .options(selectinload(Intake.contact), selectinload(Intake.appointments))
+            .order_by(Intake.created_at.desc(), Intake.id.desc())
+        ).scalars()
+    )
