@@ -11,8 +11,9 @@ from typing import Callable, List, Optional
 
 from bot.clinic import cached_profile
 from bot.db import engine_for, session_scope
+from bot.export import register_export_command
 from bot.migrate import upgrade
-from bot.readout import intake_summaries
+from bot.readout import intake_summaries, register_intake_command
 from bot.settings import load_settings
 
 
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Parts of the product add their subcommands here: each entry is `register(subparsers)`.
 EXTRA_COMMANDS: List[Callable[[argparse._SubParsersAction], None]] = []
+EXTRA_COMMANDS.append(register_intake_command)  # python -m bot intake ID
+EXTRA_COMMANDS.append(register_export_command)  # python -m bot export --csv FILE --fhir DIR
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -1,19 +1,67 @@
-"""Staff read-out of intakes as plain data (used by the CLI and the dashboard exports)."""
+"""Staff read-out of intakes as plain data (used by the CLI and the dashboard exports).
+
+Also `python -m bot intake ID`: one intake in full as text, with its conversation transcript.
+Times are shown in the clinic's time zone.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import argparse
+import re
+import sys
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from bot.models import Intake
-from bot.store import intakes_newest_first
+from bot.models import Appointment, AuditEntry, Intake
+from bot.transcripts import transcript
+
+_FULL = (
+    selectinload(Intake.contact),
+    selectinload(Intake.appointments),
+    selectinload(Intake.screening_answers),
+    selectinload(Intake.callbacks),
+    selectinload(Intake.alerts),
+)
 
 
-def intake_summary(intake: Intake, tz: ZoneInfo) -> Dict[str, Any]:
-    contact = intake.contact
+def intakes_with_details(session: Session, newest_first: bool = True) -> list[Intake]:
+    """Every intake with its contact, appointments, screening answers, callbacks and alerts."""
+    order = (
+        (Intake.created_at.desc(), Intake.id.desc())
+        if newest_first
+        else (Intake.created_at, Intake.id)
+    )
+    return list(session.execute(select(Intake).options(*_FULL).order_by(*order)).scalars())
+
+
+def load_intake(session: Session, intake_id: int) -> Intake | None:
+    """One intake with all its details, or None."""
+    return session.execute(
+        select(Intake).options(*_FULL).where(Intake.id == intake_id)
+    ).scalar_one_or_none()
+
+
+def current_appointment(intake: Intake) -> Appointment | None:
+    """The latest booked appointment, else the latest of any status, else None."""
     booked = [a for a in intake.appointments if a.status == "booked"]
-    latest = booked[-1] if booked else (intake.appointments[-1] if intake.appointments else None)
+    return booked[-1] if booked else (intake.appointments[-1] if intake.appointments else None)
+
+
+def intake_flags(intake: Intake) -> list[str]:
+    """Sorted unique flags raised by the intake's screening answers."""
+    flags = set()
+    for answer in intake.screening_answers:
+        if isinstance(answer.flags, list):
+            flags.update(str(flag) for flag in answer.flags if flag)
+    return sorted(flags)
+
+
+def intake_summary(intake: Intake, tz: ZoneInfo) -> dict[str, Any]:
+    contact = intake.contact
+    latest = current_appointment(intake)
     return {
         "id": intake.id,
         "created_at": intake.created_at.isoformat(),
@@ -29,8 +77,148 @@ def intake_summary(intake: Intake, tz: ZoneInfo) -> Dict[str, Any]:
             "status": latest.status,
             "reference": latest.reference,
         },
+        "status": intake.status,
+        "flags": intake_flags(intake),
+        "safety_flag": intake.safety_flag,
+        "alerts": [
+            {
+                "kind": alert.kind,
+                "priority": alert.priority,
+                "created_at": alert.created_at.astimezone(tz).isoformat(),
+                "resolved": alert.resolved_at is not None,
+            }
+            for alert in intake.alerts
+        ],
     }
 
 
-def intake_summaries(session: Session, tz: ZoneInfo) -> List[Dict[str, Any]]:
-    return [intake_summary(intake, tz) for intake in intakes_newest_first(session)]
+def intake_summaries(session: Session, tz: ZoneInfo) -> list[dict[str, Any]]:
+    return [intake_summary(intake, tz) for intake in intakes_with_details(session)]
+
+
+# --- one intake as text ---------------------------------------------------------------------
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _when(value: datetime | None, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if value else "-"
+
+
+def _answer_text(answer: Any) -> str:
+    if isinstance(answer, bool):
+        return "yes" if answer else "no"
+    if isinstance(answer, list):
+        return ", ".join(_answer_text(item) for item in answer) or "-"
+    if answer is None or answer == "":
+        return "-"
+    return str(answer)
+
+
+def intake_report(session: Session, intake_id: int, profile) -> str | None:
+    """The intake in full as text (contact, screening, appointment, callbacks, alerts, transcript),
+    times in the clinic zone; None when there is no such intake."""
+    intake = load_intake(session, intake_id)
+    if intake is None:
+        return None
+    tz = profile.timezone
+    contact = intake.contact
+    concern = profile.concerns.get(intake.concern) if intake.concern else None
+    if intake.consent_at:
+        consent = f"given {_when(intake.consent_at, tz)}"
+    elif intake.consent_declined_at:
+        consent = f"declined {_when(intake.consent_declined_at, tz)}"
+    else:
+        consent = "not given"
+    lines = [
+        f"Intake #{intake.id}  (conversation {intake.conversation_id})",
+        f"Created:      {_when(intake.created_at, tz)}",
+        f"Status:       {intake.status}",
+        "Contact:      "
+        + (
+            ", ".join(v for v in (contact.name, contact.phone, contact.email) if v)
+            if contact
+            else "-"
+        ),
+        "Concern:      "
+        + (f"{concern.display_name} ({intake.concern})" if concern else intake.concern or "-"),
+        f"Consent:      {consent}",
+        f"Consultation only: {'yes' if intake.consultation_only else 'no'}",
+        f"Safety flag:  {intake.safety_flag or '-'}",
+        "",
+        "Screening answers:",
+    ]
+    for answer in intake.screening_answers:
+        flags = [str(f) for f in answer.flags] if isinstance(answer.flags, list) else []
+        lines.append(
+            f"  - {answer.question_text} {_answer_text(answer.answer)}"
+            + (f"  [flags: {', '.join(flags)}]" if flags else "")
+        )
+    if not intake.screening_answers:
+        lines.append("  (none)")
+    lines += ["", "Appointments:"]
+    for appt in intake.appointments:
+        lines.append(
+            f"  - {appt.reference}  {_when(appt.start_at, tz)} - "
+            f"{appt.end_at.astimezone(tz).strftime('%H:%M')}  {appt.status}"
+        )
+    if not intake.appointments:
+        lines.append("  (none)")
+    lines += ["", "Callback requests:"]
+    for cb in intake.callbacks:
+        lines.append(
+            f"  - {_when(cb.created_at, tz)}  {cb.status}  {cb.name or '-'}, {cb.phone or '-'}"
+            f"  best time: {cb.best_time or '-'}  (reason: {cb.reason})"
+        )
+    if not intake.callbacks:
+        lines.append("  (none)")
+    lines += ["", "Alerts:"]
+    for alert in intake.alerts:
+        state = f"resolved {_when(alert.resolved_at, tz)}" if alert.resolved_at else "OPEN"
+        lines.append(
+            f"  - {_when(alert.created_at, tz)}  {alert.kind} ({alert.priority}), {state}: "
+            f"\"{alert.message}\""
+        )
+    if not intake.alerts:
+        lines.append("  (none)")
+    lines += ["", f"Transcript (times {tz.key}):"]
+    entries = transcript(session, intake.conversation_id)
+    for entry in entries:
+        stamp = entry["time"].astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if entry["time"] else "?"
+        who = "Visitor" if entry["role"] == "visitor" else "Assistant"
+        text = entry["text"].replace("\n", "\n      ")
+        lines.append(f"[{stamp}] {who}: {text}")
+        if entry["buttons"]:
+            titles = "  ".join(f"[{b.get('title') or b.get('payload')}]" for b in entry["buttons"])
+            lines.append(f"      buttons: {titles}")
+    if not entries:
+        lines.append("  (no conversation recorded)")
+    # visitors' words reach a staff terminal: no escape sequences or other control characters
+    return _CONTROL.sub("\ufffd", "\n".join(lines))
+
+
+def cmd_intake(args: argparse.Namespace) -> int:
+    from bot.clinic import cached_profile
+    from bot.db import engine_for, session_scope
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    profile = cached_profile(str(settings.clinic_profile))
+    with session_scope(engine_for(settings.database_url)) as session:
+        report = intake_report(session, args.id, profile)
+        if report is not None:
+            session.add(
+                AuditEntry(action="cli_view_intake", intake_id=args.id, detail="python -m bot intake")
+            )
+    if report is None:
+        print(f"no intake with id {args.id}", file=sys.stderr)
+        return 1
+    print(report)
+    return 0
+
+
+def register_intake_command(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("intake", help="show one intake in full, with its conversation transcript")
+    parser.add_argument("id", type=int, help="the intake id (see `python -m bot intakes`)")
+    parser.set_defaults(func=cmd_intake)

@@ -1,0 +1,64 @@
+# Two commands set everything up on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+BOT := $(PY) -m bot
+INSTALLED := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help install train migrate run shell test lint validate pytest test-stories bench nlu-eval clean
+
+help:
+	@echo "make run    install, build, train when needed, migrate, start everything (SQLite by default)"
+	@echo "make test   lint, rasa data validate, pytest (SQLite + PostgreSQL), conversation tests"
+	@echo "make install | train | migrate | shell | bench | nlu-eval | clean"
+
+$(INSTALLED): requirements.lock
+	@py=$$(tools/find-python.sh) || exit 1; \
+	  [ -x $(PY) ] || { echo "creating $(VENV) with $$py"; $$py -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade "pip<24.1"
+	$(PY) -m pip install --quiet --requirement requirements.lock
+	$(PY) -m pip check
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+train: install
+	$(BOT) train
+
+migrate: install
+	$(BOT) migrate
+
+run: train migrate
+	$(BOT) check-profile
+	$(BOT) run
+
+shell: train migrate
+	$(BOT) rasa shell --endpoints endpoints.yml --model models/clinic.tar.gz
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+validate: install
+	$(BOT) rasa data validate --fail-on-warnings
+
+pytest: install train
+	$(PY) -m pytest -q
+
+test-stories: install train
+	$(BOT) rasa test core --stories tests/ --model models/clinic.tar.gz --fail-on-prediction-errors --out results/core
+
+test: lint validate pytest test-stories
+
+nlu-eval: install
+	$(BOT) rasa test nlu --nlu data --cross-validation --folds 3 --out results/nlu-cv
+	$(BOT) rasa test nlu --nlu tests/nlu/heldout.yml --model models/clinic.tar.gz --out results/nlu-heldout
+
+bench: train migrate
+	$(PY) -m tools.bench
+
+clean:
+	rm -rf build models results .pytest_cache

@@ -1,0 +1,133 @@
+"""The booking form: name, phone or e-mail, and a free time inside office hours; then the
+booking itself. Scheduling rules live in bot/scheduling.py, storage in bot/intake_service.py."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import buttons, engine, now, profile
+from bot import scheduling
+from bot.intake_service import SlotTaken, book, taken_starts
+from bot.validators import Invalid, clean_contact, clean_name
+
+MAX_SLOT_BUTTONS = 6
+REASONS = {
+    "unparsed": "I couldn't read a day and time in that.",
+    "past": "That time has already passed.",
+    "too_far": "We book up to {horizon} days ahead.",
+    "closed_day": "We're closed that day.",
+    "outside_hours": "That's outside our office hours (we book on the hour and half hour).",
+    "taken": "That time is already taken.",
+    "need_time": "Here are the free times for that day.",
+}
+
+
+def slot_buttons(starts) -> List[Dict[Text, Text]]:
+    clinic = profile()
+    return buttons([
+        (scheduling.describe_slot(clinic, start),
+         "/choose_slot" + json.dumps({"slot_time": scheduling.slot_payload(start)}))
+        for start in starts
+    ])
+
+
+def offer_free_times(dispatcher: CollectingDispatcher, intro: Text) -> None:
+    clinic, current = profile(), now()
+    free = scheduling.free_slots(clinic, taken_starts(engine(), clinic, current), current, limit=4)
+    dispatcher.utter_message(
+        text=f"{intro} Our hours are {clinic.hours_text()}. The next free times:",
+        buttons=slot_buttons(free),
+    )
+
+
+def offer_alternatives(dispatcher: CollectingDispatcher, reason: Text, wanted) -> None:
+    clinic, current = profile(), now()
+    taken = taken_starts(engine(), clinic, current)
+    nearest = scheduling.nearest_free(clinic, wanted, taken, current)
+    dispatcher.utter_message(text=f"{reason} Would one of these suit you?", buttons=slot_buttons(nearest))
+
+
+def requested_start(dispatcher: CollectingDispatcher, text: Text) -> Optional[Text]:
+    """The slot payload for a free, bookable time the visitor asked for; otherwise tell them why
+    not, offer the nearest free times as buttons, and return None."""
+    clinic, current = profile(), now()
+    resolution = scheduling.resolve_request(clinic, text, current, taken_starts(engine(), clinic, current))
+    if resolution.reason == "ok" and resolution.start is not None:
+        return scheduling.slot_payload(resolution.start)
+    horizon = clinic.consultation.get("booking_horizon_days", 60)
+    reason = REASONS.get(resolution.reason, "That time doesn't work.").format(horizon=horizon)
+    if resolution.reason != "need_time":
+        reason += f" Our office hours are {clinic.hours_text()}."
+    if resolution.alternatives:
+        dispatcher.utter_message(text=f"{reason} Would one of these suit you?",
+                                 buttons=slot_buttons(resolution.alternatives[:MAX_SLOT_BUTTONS]))
+    else:
+        offer_free_times(dispatcher, reason)
+    return None
+
+
+class ValidateBookingForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_booking_form"
+
+    def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            return {"full_name": clean_name(str(value))}
+        except Invalid as problem:
+            dispatcher.utter_message(text=str(problem))
+            return {"full_name": None}
+
+    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            return {"contact": clean_contact(str(value)).describe()}
+        except Invalid as problem:
+            dispatcher.utter_message(text=str(problem))
+            return {"contact": None}
+
+    def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        return {"preferred_time": requested_start(dispatcher, str(value))}
+
+
+class ActionAskPreferredTime(Action):
+    def name(self) -> Text:
+        return "action_ask_preferred_time"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        offer_free_times(dispatcher, "When would you like to come in? Pick a time or type one, "
+                                     "for example \"next Tuesday afternoon\".")
+        return []
+
+
+class ActionBookConsultation(Action):
+    def name(self) -> Text:
+        return "action_book_consultation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        clinic = profile()
+        start = scheduling.parse_slot_payload(tracker.get_slot("preferred_time") or "")
+        contact = clean_contact(tracker.get_slot("contact") or "")
+        if start is None:
+            return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
+        try:
+            booking = book(engine(), clinic, tracker.sender_id, tracker.get_slot("full_name"),
+                           contact, start, tracker.get_slot("concern"))
+        except SlotTaken:
+            offer_alternatives(dispatcher, "Sorry, that time was just taken by someone else.", start)
+            return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
+        when = scheduling.describe_slot(clinic, booking.start)
+        lines = [f"You're booked: a {clinic.consultation['name']} on {when} at {clinic.address}.",
+                 f"Your reference is {booking.reference}. To reschedule or cancel, tell me you want to "
+                 f"change your booking and give this code with your phone or e-mail."]
+        if tracker.get_slot("consultation_only"):
+            lines.append("Because of one of your answers, this visit is for a consultation only, with "
+                         "no treatment; a clinician will review your answers first.")
+        dispatcher.utter_message(text="\n".join(lines))
+        return [SlotSet("booking_reference_issued", booking.reference)]

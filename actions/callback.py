@@ -1,0 +1,59 @@
+"""Talk to a person: a callback request (name, phone, best time) stored for staff."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import engine, profile
+from bot.intake_service import save_callback
+from bot.validators import Invalid, clean_name, clean_phone
+
+MAX_BEST_TIME_CHARS = 200
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            return {"full_name": clean_name(str(value))}
+        except Invalid as problem:
+            dispatcher.utter_message(text=str(problem))
+            return {"full_name": None}
+
+    def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            return {"callback_phone": clean_phone(str(value))}
+        except Invalid as problem:
+            dispatcher.utter_message(text=str(problem))
+            return {"callback_phone": None}
+
+    def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        text = " ".join(str(value).split())
+        if not 2 <= len(text) <= MAX_BEST_TIME_CHARS:
+            dispatcher.utter_message(text="Please tell me, in a few words, when suits you best.")
+            return {"callback_time": None}
+        return {"callback_time": text}
+
+
+class ActionSaveCallback(Action):
+    def name(self) -> Text:
+        return "action_save_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        reason = "adverse_effect_same_day" if tracker.get_slot("safety_flag") else "talk_to_person"
+        save_callback(engine(), tracker.sender_id, tracker.get_slot("full_name"),
+                      tracker.get_slot("callback_phone"), tracker.get_slot("callback_time"), reason)
+        clinic = profile()
+        dispatcher.utter_message(text=(
+            f"Thank you. I've passed your request to our team, who will call "
+            f"{tracker.get_slot('callback_phone')} ({tracker.get_slot('callback_time')}) during office "
+            f"hours: {clinic.hours_text()}. You can also call us on {clinic.phone}."))
+        return []

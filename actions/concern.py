@@ -1,0 +1,49 @@
+"""Identify the visitor's concern, explain it and offer the free consultation."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import buttons, engine, latest_entities, latest_intent, profile
+from bot.answers import explain_concern
+from bot.concerns import read_concern
+from bot.intake_service import set_concern
+
+
+def concern_buttons(keys) -> List[Dict[Text, Text]]:
+    concerns = profile().concerns
+    return buttons([
+        (concerns[key].display_name, "/choose_concern" + json.dumps({"concern": key}))
+        for key in keys
+    ])
+
+
+class ActionIdentifyConcern(Action):
+    def name(self) -> Text:
+        return "action_identify_concern"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+        reading = read_concern(latest_entities(tracker), latest_intent(tracker), confidence)
+        if reading.single is None:
+            keys = reading.concerns or list(profile().concerns)
+            text = ("I noticed more than one thing there. Which would you like to start with?"
+                    if reading.concerns else
+                    "Happy to help. Which of these is closest to what brings you in?")
+            dispatcher.utter_message(text=text, buttons=concern_buttons(keys))
+            return []
+        key = reading.single
+        set_concern(engine(), tracker.sender_id, key)
+        dispatcher.utter_message(text=explain_concern(profile(), key))
+        if tracker.active_loop_name is None:
+            dispatcher.utter_message(
+                text="Would you like to book a free consultation, or do you have a question first?",
+                buttons=buttons([("Book a free consultation", "/request_booking"),
+                                 ("How long does it last?", "/ask_duration"),
+                                 ("Is it safe?", "/ask_safety")]),
+            )
+        return [SlotSet("concern", key)]

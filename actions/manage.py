@@ -1,0 +1,118 @@
+"""Reschedule or cancel a booking, given its reference and the phone or e-mail it was made with."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.booking import offer_alternatives, requested_start
+from actions.common import engine, profile
+from bot import scheduling
+from bot.intake_service import SlotTaken, cancel_booking, find_booking, reschedule_booking
+from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from bot.validators import Invalid, clean_contact
+
+_REFERENCE = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
+_CHOICES = {"cancel": ("cancel", "call off", "delete"),
+            "reschedule": ("reschedule", "move", "change", "another time", "different time", "rebook")}
+
+
+def find_reference(text: Text) -> Optional[Text]:
+    match = _REFERENCE.search(text.upper())
+    return match.group(1) if match else None
+
+
+def read_choice(text: Text) -> Optional[Text]:
+    lowered = text.lower()
+    for choice, words in _CHOICES.items():
+        if lowered == choice or any(word in lowered for word in words):
+            return choice
+    return None
+
+
+class ActionStartManageBooking(Action):
+    def name(self) -> Text:
+        return "action_start_manage_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        return [SlotSet(slot, None) for slot in ("booking_reference", "contact", "manage_choice",
+                                                 "preferred_time")]
+
+
+class ValidateManageBookingForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_manage_booking_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("manage_choice") == "cancel":
+            return [slot for slot in domain_slots if slot != "preferred_time"]
+        return domain_slots
+
+    def validate_booking_reference(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        reference = find_reference(str(value))
+        if reference is None:
+            dispatcher.utter_message(text=f"A booking reference has {REFERENCE_LENGTH} letters and "
+                                          "digits, for example K7M2QX. Please check your confirmation.")
+        return {"booking_reference": reference}
+
+    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            contact = clean_contact(str(value))
+        except Invalid as problem:
+            dispatcher.utter_message(text=str(problem))
+            return {"contact": None}
+        booking = find_booking(engine(), tracker.get_slot("booking_reference") or "", contact)
+        if booking is None:
+            dispatcher.utter_message(text=("I couldn't find an active booking with that reference and "
+                                           "contact. Let's try again: what is your booking reference?"))
+            return {"contact": None, "booking_reference": None}
+        when = scheduling.describe_slot(profile(), booking.start)
+        dispatcher.utter_message(text=f"Found it: your consultation on {when}.")
+        return {"contact": contact.describe()}
+
+    def validate_manage_choice(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        choice = read_choice(str(value))
+        if choice is None:
+            dispatcher.utter_message(text="Please say \"cancel\" or \"reschedule\".")
+        return {"manage_choice": choice}
+
+    def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        return {"preferred_time": requested_start(dispatcher, str(value))}
+
+
+class ActionFinishManageBooking(Action):
+    def name(self) -> Text:
+        return "action_finish_manage_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        clinic = profile()
+        reference = tracker.get_slot("booking_reference") or ""
+        contact = clean_contact(tracker.get_slot("contact") or "")
+        if tracker.get_slot("manage_choice") == "cancel":
+            booking = cancel_booking(engine(), reference, contact)
+            if booking:
+                dispatcher.utter_message(text=(
+                    f"Your consultation on {scheduling.describe_slot(clinic, booking.start)} is "
+                    f"cancelled. You're welcome to book again any time."))
+            return [SlotSet("preferred_time", None)]
+        start = scheduling.parse_slot_payload(tracker.get_slot("preferred_time") or "")
+        try:
+            booking = reschedule_booking(engine(), clinic, reference, contact, start)
+        except SlotTaken:
+            offer_alternatives(dispatcher, "Sorry, that time was just taken.", start)
+            return [SlotSet("preferred_time", None)]
+        if booking:
+            dispatcher.utter_message(text=(
+                f"Done: your consultation is now on {scheduling.describe_slot(clinic, booking.start)}. "
+                f"Your new reference is {booking.reference}."))
+            return [SlotSet("booking_reference_issued", booking.reference)]
+        return []

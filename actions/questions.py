@@ -1,0 +1,26 @@
+"""Answer a visitor's question from the clinic profile, at any point in the conversation."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_entities, latest_intent, profile
+from bot.answers import QUESTION_INTENTS, answer_question
+from bot.concerns import read_concern
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        intent = latest_intent(tracker)
+        if intent not in QUESTION_INTENTS:
+            dispatcher.utter_message(text="Sorry, I don't have an answer to that one.")
+            return []
+        mentioned = read_concern(latest_entities(tracker), None).single
+        concern = mentioned or tracker.get_slot("concern")
+        dispatcher.utter_message(text=answer_question(profile(), intent, concern))
+        return []

@@ -1,0 +1,93 @@
+"""Red flags (emergency / adverse effect) and misunderstandings."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import buttons, engine, latest_entities, latest_intent, latest_text, profile
+from bot.intake_service import record_alert
+from bot.safety import detect_red_flag
+
+RED_FLAG_INTENTS = {"report_emergency": "emergency", "report_adverse_effect": "adverse_effect"}
+MISUNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
+
+
+def red_flag_kind(tracker: Tracker) -> Optional[Text]:
+    """Emergency beats adverse effect, whichever layer (detector entity, lexicon, intent) saw it."""
+    kinds = {e.get("value") for e in latest_entities(tracker) if e.get("entity") == "safety_flag"}
+    flag = detect_red_flag(latest_text(tracker))
+    if flag:
+        kinds.add(flag.kind)
+    kinds.add(RED_FLAG_INTENTS.get(latest_intent(tracker)))
+    for kind in ("emergency", "adverse_effect"):
+        if kind in kinds:
+            return kind
+    return None
+
+
+class ActionHandleRedFlag(Action):
+    def name(self) -> Text:
+        return "action_handle_red_flag"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        kind = red_flag_kind(tracker) or "adverse_effect"
+        clinic = profile()
+        if kind == "emergency":
+            dispatcher.utter_message(
+                text=(f"This could be a medical emergency. Please call {clinic.emergency_number} or go "
+                      f"to the nearest emergency room now. Do not wait for a reply here. When you are "
+                      f"safe, the clinic can be reached at {clinic.phone}. I have alerted our staff.")
+            )
+        else:
+            dispatcher.utter_message(
+                text=("I'm sorry you're dealing with that. I've flagged it for our clinical team and the "
+                      "clinic will follow up. Would you like a call back today?"),
+                buttons=buttons([("Yes, call me today", "/human_handoff"), ("No, thanks", "/deny")]),
+            )
+        record_alert(engine(), tracker.sender_id, kind, latest_text(tracker))
+        return [SlotSet("safety_flag", kind)]
+
+
+def consecutive_misunderstandings(tracker: Tracker) -> int:
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data", {}).get("intent") or {}).get("name") in MISUNDERSTOOD_INTENTS:
+            count += 1
+        else:
+            break
+    return count
+
+
+class ActionHandleMisunderstanding(Action):
+    """An honest "I can't help with that" with a way forward; the second in a row offers a call."""
+
+    def name(self) -> Text:
+        return "action_handle_misunderstanding"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        if consecutive_misunderstandings(tracker) >= 2:
+            dispatcher.utter_message(
+                text=("I'm sorry, I'm not getting this right. Would you like someone from the clinic "
+                      f"to call you? You can also phone us on {profile().phone}."),
+                buttons=buttons([("Yes, call me back", "/human_handoff"),
+                                 ("Book a free consultation", "/request_booking")]),
+            )
+            return []
+        if latest_intent(tracker) == "out_of_scope":
+            text = ("I'm sorry, I can't help with that: I can only answer questions about the clinic's "
+                    "treatments, book a free consultation, or pass you to our team.")
+        else:
+            text = ("Sorry, I didn't quite understand. You can tell me what brings you in, ask about "
+                    "our treatments, or book a free consultation.")
+        dispatcher.utter_message(
+            text=text,
+            buttons=buttons([("What can you treat?", "/concern_unclear"),
+                             ("Book a free consultation", "/request_booking"),
+                             ("Talk to a person", "/human_handoff")]),
+        )
+        return []

@@ -1,0 +1,121 @@
+"""Consent, then the medical-history screening of clinical-safety.md, one question at a time.
+
+The questionnaire is data (the `screening:` section of the clinic profile): the form has a single
+slot, `screening_complete`, that stays empty until every question for the visitor's concern has a
+valid answer; `action_ask_screening_complete` asks the next unanswered one.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import buttons, engine, latest_intent, profile
+from bot import screening
+from bot.intake_service import record_consent, save_screening_answer, set_consultation_only
+
+YES_NO_BUTTONS = [("Yes", "/affirm"), ("No", "/deny")]
+INTENT_AS_ANSWER = {"affirm": "yes", "deny": "no"}
+
+
+def next_question(tracker: Tracker) -> Optional[screening.Question]:
+    answered = tracker.get_slot("screening_answers") or {}
+    for question in screening.questions_for(profile(), tracker.get_slot("concern")):
+        entry = answered.get(question.key)
+        if entry is None or entry.get("pending_detail"):
+            return question
+    return None
+
+
+class ActionRecordConsent(Action):
+    def name(self) -> Text:
+        return "action_record_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        given = latest_intent(tracker) in ("give_consent", "affirm")
+        record_consent(engine(), tracker.sender_id, given)
+        if given:
+            dispatcher.utter_message(text="Thank you. A few quick questions, then we'll pick a time.")
+            return [SlotSet("consent", "given")]
+        dispatcher.utter_message(
+            text=("No problem: I won't ask or store any health information. You can still ask me "
+                  "questions, or ask for a callback from our team."),
+            buttons=buttons([("Request a callback", "/human_handoff"),
+                             ("Ask a question", "/ask_how_it_works")]),
+        )
+        return [SlotSet("consent", "declined"), SlotSet("screening_answers", None)]
+
+
+class ActionAskScreeningComplete(Action):
+    def name(self) -> Text:
+        return "action_ask_screening_complete"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        question = next_question(tracker)
+        if question is None:
+            return []
+        entry = (tracker.get_slot("screening_answers") or {}).get(question.key) or {}
+        if entry.get("pending_detail"):
+            dispatcher.utter_message(text=question.detail_prompt or "Please tell me a little more.")
+        elif question.type in ("yes_no", "yes_no_detail"):
+            dispatcher.utter_message(text=question.text, buttons=buttons(YES_NO_BUTTONS))
+        elif question.type == "choice":
+            dispatcher.utter_message(text=question.text, buttons=buttons([
+                (choice.replace("_", " ").capitalize(), choice) for choice in question.choices]))
+        else:
+            dispatcher.utter_message(text=question.text)
+        return [SlotSet("screening_question", question.key)]
+
+
+class ValidateScreeningForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_screening_form"
+
+    def validate_screening_complete(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        question = next_question(tracker)
+        answers = dict(tracker.get_slot("screening_answers") or {})
+        if question is None:
+            return {"screening_complete": True}
+        text = INTENT_AS_ANSWER.get(latest_intent(tracker), str(value))
+        pending = (answers.get(question.key) or {}).get("pending_detail")
+        if pending:
+            parsed = screening.with_detail(question, text)
+        else:
+            parsed = screening.parse_answer(question, text)
+        if isinstance(parsed, screening.AnswerError):
+            dispatcher.utter_message(text=parsed.message)
+            return {"screening_complete": None}
+        if parsed.needs_detail:
+            answers[question.key] = {"pending_detail": True}
+            return {"screening_complete": None, "screening_answers": answers}
+        flags = screening.flags_for(question, parsed)
+        save_screening_answer(engine(), tracker.sender_id, question.key, question.text,
+                              parsed.value, flags)
+        answers[question.key] = {"value": parsed.value, "flags": flags}
+        remaining = [q for q in screening.questions_for(profile(), tracker.get_slot("concern"))
+                     if q.key not in answers or answers[q.key].get("pending_detail")]
+        if remaining:
+            return {"screening_complete": None, "screening_answers": answers}
+        return {"screening_complete": True, "screening_answers": answers}
+
+
+class ActionFinishScreening(Action):
+    def name(self) -> Text:
+        return "action_finish_screening"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        answers = tracker.get_slot("screening_answers") or {}
+        stop = screening.stop_flagged([entry.get("flags", []) for entry in answers.values()])
+        set_consultation_only(engine(), tracker.sender_id, stop)
+        if stop:
+            dispatcher.utter_message(text=(
+                "Thank you. Because of a possible allergy to the product, we can book a "
+                "consultation only, with no treatment at that visit; a clinician will review your "
+                "answers first."))
+        else:
+            dispatcher.utter_message(text="Thank you, that's everything the clinician needs for now.")
+        return [SlotSet("consultation_only", stop)]

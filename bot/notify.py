@@ -1,0 +1,294 @@
+"""E-mail to the clinic (settings.clinic_notify_email) on a new booking, a callback request and
+a safety alert, over SMTP.
+
+Mail is off, quietly, until both SMTP_HOST and CLINIC_NOTIFY_EMAIL are set. Sending never
+raises: any failure is logged and the function returns False, so a booking or an alert is never
+lost because the mail server is down. Calls block for up to SMTP_TIMEOUT seconds; from async
+code run them in a thread.
+
+Privacy: e-mail is not a secure channel, so mails carry only what staff need to act (who, how to
+reach them, when, the booking reference, the concern area) and point to the staff dashboard for
+the rest. Screening answers are never mailed. An alert mail quotes the visitor's own words
+(shortened), because staff must judge an alert before calling back.
+
+The booking mail carries an iCalendar attachment (RFC 5545, METHOD:PUBLISH) written here.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from bot.db import utcnow
+
+logger = logging.getLogger(__name__)
+
+SMTP_TIMEOUT = 10
+MAX_WORDS_CHARS = 500
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+def mail_enabled(settings) -> bool:
+    return bool(settings.smtp_host and settings.clinic_notify_email)
+
+
+def tls_context() -> ssl.SSLContext:
+    """The client TLS context for STARTTLS: system CAs, certificate and host name verified."""
+    return ssl.create_default_context()
+
+
+def _send(settings, message: EmailMessage) -> bool:
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls(context=tls_context())
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning(
+            "could not send %r to the clinic via %s:%s: %s",
+            message["Subject"], settings.smtp_host, settings.smtp_port, exc,
+        )
+        return False
+    return True
+
+
+def _deliver(settings, profile, build) -> bool:
+    """Build a message with `build()` and send it; False (never an exception) on any failure."""
+    if not mail_enabled(settings):
+        return False
+    try:
+        subject, body, attachments = build()
+        message = EmailMessage()
+        message["Subject"] = _line(subject)
+        message["From"] = settings.mail_from
+        message["To"] = settings.clinic_notify_email
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = make_msgid(domain=_domain(profile))
+        message.set_content(body)
+        for content, filename, params in attachments:
+            message.add_attachment(
+                content, subtype="calendar", filename=filename, params=params
+            )
+    except Exception:  # a notification must never break the caller
+        logger.exception("could not build the clinic notification")
+        return False
+    return _send(settings, message)
+
+
+# --- the three notifications ------------------------------------------------------------------
+
+
+def notify_booking(settings, profile, appointment_info: Mapping[str, Any]) -> bool:
+    """Mail the clinic about a new booking, with an .ics calendar entry.
+
+    appointment_info: intake_id, name, phone, email, concern (key or words), start (aware
+    datetime), end (optional; default start + consultation length), reference.
+    """
+
+    def build():
+        info = appointment_info
+        tz = profile.timezone
+        start = info["start"].astimezone(tz)
+        end = _end(profile, info)
+        reference = _line(info.get("reference")) or "-"
+        subject = f"New consultation booking {reference}: {_when(start)}"
+        body = "\n".join(
+            [
+                "A visitor booked a free consultation through the assistant.",
+                "",
+                f"When:       {_when(start)} - {_clock(end.astimezone(tz))} ({tz.key})",
+                f"Reference:  {reference}",
+                f"Name:       {_line(info.get('name')) or '-'}",
+                f"Phone:      {_line(info.get('phone')) or '-'}",
+                f"E-mail:     {_line(info.get('email')) or '-'}",
+                f"Concern:    {_concern(profile, info.get('concern'))}",
+                "",
+                _dashboard_hint(info.get("intake_id")),
+                "",
+                "The attached calendar entry (.ics) adds the appointment to your calendar.",
+            ]
+        )
+        ics = booking_ics(profile, info)
+        return subject, body, [(ics, f"consultation-{reference}.ics", {"method": "PUBLISH"})]
+
+    return _deliver(settings, profile, build)
+
+
+def notify_callback(settings, profile, info: Mapping[str, Any]) -> bool:
+    """Mail the clinic that a visitor asked to be called back.
+
+    info: intake_id, name, phone, email, best_time, reason, concern.
+    """
+
+    def build():
+        name = _line(info.get("name")) or "A visitor"
+        subject = f"Callback requested (intake #{info.get('intake_id', '-')})"
+        body = "\n".join(
+            [
+                f"{name} asked to be called back.",
+                "",
+                f"Phone:      {_line(info.get('phone')) or '-'}",
+                f"E-mail:     {_line(info.get('email')) or '-'}",
+                f"Best time:  {_line(info.get('best_time')) or '-'}",
+                f"Reason:     {_line(info.get('reason')) or '-'}",
+                f"Concern:    {_concern(profile, info.get('concern'))}",
+                "",
+                _dashboard_hint(info.get("intake_id")),
+            ]
+        )
+        return subject, body, []
+
+    return _deliver(settings, profile, build)
+
+
+def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
+    """Mail the clinic a safety alert; the subject starts with URGENT for an emergency.
+
+    info: intake_id, kind (emergency | adverse_effect), priority, name, phone, email, words
+    (the visitor's own words; `message` is accepted too).
+    """
+
+    def build():
+        kind = str(info.get("kind") or "alert")
+        urgent = kind == "emergency" or info.get("priority") == "urgent"
+        what = {"emergency": "possible emergency", "adverse_effect": "possible adverse effect"}.get(
+            kind, kind.replace("_", " ")
+        )
+        subject = (
+            f"{'URGENT' if urgent else 'Alert'}: {what} reported in chat "
+            f"(intake #{info.get('intake_id', '-')})"
+        )
+        words = _line(info.get("words") or info.get("message") or "")
+        if len(words) > MAX_WORDS_CHARS:
+            words = words[: MAX_WORDS_CHARS - 1] + "…"
+        lines = [
+            f"The assistant raised a safety alert: {what}.",
+            "",
+        ]
+        lines += [
+            f"Visitor said: \"{words}\"" if words else "Visitor's words: see the dashboard.",
+            "",
+            f"Name:       {_line(info.get('name')) or '-'}",
+            f"Phone:      {_line(info.get('phone')) or '-'}",
+            f"E-mail:     {_line(info.get('email')) or '-'}",
+            "",
+            _dashboard_hint(info.get("intake_id")),
+        ]
+        return subject, "\n".join(lines), []
+
+    return _deliver(settings, profile, build)
+
+
+# --- iCalendar --------------------------------------------------------------------------------
+
+
+def booking_ics(profile, info: Mapping[str, Any], now: datetime | None = None) -> str:
+    """A one-event iCalendar (METHOD:PUBLISH) for a booking, lines folded and CRLF-ended."""
+    start = info["start"]
+    end = _end(profile, info)
+    reference = _line(info.get("reference")) or "booking"
+    name = _line(info.get("name"))
+    summary = f"Free consultation: {name} ({reference})" if name else f"Free consultation ({reference})"
+    description = [f"Booking reference {reference}."]
+    if info.get("phone"):
+        description.append(f"Phone: {_line(info['phone'])}")
+    if info.get("intake_id") is not None:
+        description.append(f"Staff dashboard: /staff/intakes/{info['intake_id']}")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//clinic-intake//Consultation booking//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{ics_escape(reference)}@{_domain(profile)}",
+        f"DTSTAMP:{_utc(now or utcnow())}",
+        f"DTSTART:{_utc(start)}",
+        f"DTEND:{_utc(end)}",
+        f"SUMMARY:{ics_escape(summary)}",
+        f"LOCATION:{ics_escape(profile.address)}",
+        f"DESCRIPTION:{ics_escape(chr(10).join(description))}",
+        "STATUS:CONFIRMED",
+        "TRANSP:OPAQUE",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def ics_escape(text: str) -> str:
+    """Escape a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma, newline."""
+    text = str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def fold(line: str, limit: int = 75) -> str:
+    """Fold a content line at `limit` octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    parts = []
+    current, size = "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        # continuation lines start with one space, which counts towards their octets
+        if size + width > limit:
+            parts.append(current)
+            current, size = " ", 1
+        current += char
+        size += width
+    parts.append(current)
+    return "\r\n".join(parts)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: give times with a zone")
+    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _end(profile, info: Mapping[str, Any]) -> datetime:
+    end = info.get("end")
+    return end if end is not None else info["start"] + timedelta(minutes=profile.consultation_minutes)
+
+
+def _clock(value: datetime) -> str:
+    return f"{value.hour % 12 or 12}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
+
+
+def _when(value: datetime) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}, {_clock(value)}"
+
+
+def _domain(profile) -> str:
+    email = getattr(profile, "email", "") or ""
+    return email.rsplit("@", 1)[-1] if "@" in email else "localhost"
+
+
+def _line(value: Any) -> str:
+    """A value as a single line of text (no CR/LF to break headers or layout)."""
+    if value is None:
+        return ""
+    return " ".join(str(value).split())
+
+
+def _concern(profile, concern: Any) -> str:
+    if not concern:
+        return "-"
+    known = profile.concerns.get(concern) if isinstance(concern, str) else None
+    return known.display_name if known else _line(concern)
+
+
+def _dashboard_hint(intake_id: Any) -> str:
+    if intake_id is None:
+        return "Details are in the staff dashboard."
+    return f"Details: staff dashboard, /staff/intakes/{intake_id}"

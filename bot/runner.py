@@ -1,0 +1,104 @@
+"""Start the Rasa server, the action server and the web service together, in the foreground.
+
+`python -m bot run` (what `make run` ends with). One Ctrl-C stops all three: each child gets
+SIGINT/SIGTERM, and any still alive after a grace period is killed. If one child dies, the
+others are stopped too, so a half-running assistant never stays up.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot.settings import PROJECT_ROOT, Settings, load_settings
+
+GRACE_SECONDS = 10
+VENV_BIN = Path(sys.executable).parent
+
+
+def child_environment(settings: Settings) -> Dict[str, str]:
+    """The environment every child gets: values Rasa's YAML files refer to (endpoints.yml's
+    ${ACTIONS_PORT}), the action server's bind address, and quieter TensorFlow logs."""
+    env = dict(os.environ)
+    env.update({
+        "ACTIONS_PORT": str(settings.actions_port),
+        "SANIC_HOST": "127.0.0.1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
+    })
+    return env
+
+
+def rasa_command(*args: str) -> List[str]:
+    return [str(VENV_BIN / "rasa"), *args]
+
+
+def server_commands(settings: Settings, model: Optional[str] = None) -> Dict[str, List[str]]:
+    rasa = rasa_command(
+        "run", "--enable-api", "--auth-token", settings.rasa_token,
+        "-i", "127.0.0.1", "-p", str(settings.rasa_port),
+        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--model", model or "models",
+    )
+    actions = rasa_command("run", "actions", "--actions", "actions", "-p", str(settings.actions_port))
+    web = [str(VENV_BIN / "python"), "-m", "uvicorn", "bot.web.app:create_app", "--factory",
+           "--host", settings.web_host, "--port", str(settings.web_port)]
+    return {"actions": actions, "rasa": rasa, "web": web}
+
+
+def start(commands: Dict[str, List[str]], env: Dict[str, str]) -> Dict[str, subprocess.Popen]:
+    return {name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()}
+
+
+def stop(children: Dict[str, subprocess.Popen]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_SECONDS
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def run() -> int:
+    settings = load_settings()
+    children = start(server_commands(settings), child_environment(settings))
+    print(f"Starting: chat demo and staff dashboard on http://{settings.web_host}:{settings.web_port}/ "
+          f"(staff at /staff); Rasa on 127.0.0.1:{settings.rasa_port}; actions on "
+          f"127.0.0.1:{settings.actions_port}. Rasa takes about 30 s to load. Ctrl-C stops everything.",
+          flush=True)
+    interrupted = False
+
+    def on_signal(signum, _frame):
+        nonlocal interrupted
+        interrupted = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    exit_code = 0
+    try:
+        while not interrupted:
+            dead = {name: c.returncode for name, c in children.items() if c.poll() is not None}
+            if dead:
+                print(f"stopped unexpectedly: {dead}; stopping the rest", file=sys.stderr)
+                exit_code = 1
+                break
+            time.sleep(0.5)
+    finally:
+        stop(children)
+    print("all services stopped")
+    return exit_code
+
+
+def run_rasa(args: List[str]) -> int:
+    """Run a rasa CLI command with the project's environment (used by the Makefile)."""
+    settings = load_settings()
+    return subprocess.call(rasa_command(*args), cwd=PROJECT_ROOT, env=child_environment(settings))

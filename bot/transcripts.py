@@ -1,0 +1,106 @@
+"""A conversation's transcript, read from Rasa's SQL tracker store (table `events`).
+
+Rasa keeps every tracker event in the same database as the intake store (endpoints.yml points
+its SQLTrackerStore at DATABASE_URL). Only what was said is read back: `user` events are the
+visitor's words, `bot` events the assistant's replies with any buttons offered. Everything else
+(actions, slots, session starts...) is left out. The table is read with SQLAlchemy Core, never
+with Rasa, and may be missing altogether until the first conversation creates it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, Text, column, inspect, select, table
+from sqlalchemy.orm import Session
+
+logger = logging.getLogger(__name__)
+
+EVENTS_TABLE = "events"
+
+# The columns of Rasa's `SQLTrackerStore.SQLEvent` that are read here.
+events = table(
+    EVENTS_TABLE,
+    column("id", Integer),
+    column("sender_id", String),
+    column("type_name", String),
+    column("timestamp", Float),
+    column("data", Text),
+)
+
+
+def events_table_exists(session: Session) -> bool:
+    """Whether Rasa has created its `events` table in this database (in the search path)."""
+    return inspect(session.connection()).has_table(EVENTS_TABLE)
+
+
+def transcript(session: Session, conversation_id: str) -> list[dict[str, Any]]:
+    """What the visitor and the assistant said in one conversation, oldest first.
+
+    Each entry is `{"role": "visitor" | "assistant", "text": str, "time": aware UTC datetime,
+    "buttons": [{"title": ..., "payload": ...}, ...]}` (buttons only ever on assistant entries).
+    A button the visitor clicked arrives as its payload (e.g. `/affirm`); it is shown as the
+    button's title, which is what the visitor saw and chose.
+    """
+    if not events_table_exists(session):
+        return []
+    rows = session.execute(
+        select(events.c.type_name, events.c.timestamp, events.c.data)
+        .where(events.c.sender_id == conversation_id, events.c.type_name.in_(("user", "bot")))
+        .order_by(events.c.id)
+    )
+    entries: list[dict[str, Any]] = []
+    offered: list[dict[str, Any]] = []  # buttons of the latest assistant message
+    for type_name, timestamp, raw in rows:
+        data = _load(raw)
+        when = _time(timestamp if timestamp is not None else data.get("timestamp"))
+        if type_name == "user":
+            text = data.get("text")
+            if not isinstance(text, str) or not text.strip():
+                continue
+            entries.append(
+                {"role": "visitor", "text": _button_title(text, offered), "time": when, "buttons": []}
+            )
+        else:
+            text = data.get("text")
+            payload = data.get("data") if isinstance(data.get("data"), dict) else {}
+            buttons = [b for b in (payload.get("buttons") or []) if isinstance(b, dict)]
+            if not (isinstance(text, str) and text.strip()) and not buttons:
+                continue  # images, custom payloads: nothing to read
+            offered = buttons
+            entries.append(
+                {
+                    "role": "assistant",
+                    "text": text if isinstance(text, str) else "",
+                    "time": when,
+                    "buttons": buttons,
+                }
+            )
+    return entries
+
+
+def _load(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        logger.warning("unreadable tracker event data skipped")
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _time(timestamp: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _button_title(text: str, offered: list[dict[str, Any]]) -> str:
+    for button in offered:
+        if button.get("payload") == text and isinstance(button.get("title"), str):
+            return button["title"]
+    return text

@@ -1,0 +1,293 @@
+"""Clinic e-mails sent to a real SMTP server (aiosmtpd) on localhost."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email
+import ipaddress
+import logging
+import socket
+import ssl
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from bot import notify
+from bot.notify import booking_ics, fold, ics_escape, notify_alert, notify_booking, notify_callback
+from bot.settings import Settings
+
+UTC = dt.timezone.utc
+START = dt.datetime(2025, 7, 15, 17, 0, tzinfo=UTC)  # Tuesday 15 July 2025, 10:00 am in Encino
+BOOKING = {
+    "intake_id": 42,
+    "name": "Jane Doe",
+    "phone": "+1 818-555-0100",
+    "email": "jane@example.com",
+    "concern": "sweating",
+    "start": START,
+    "reference": "ABC234",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Collector:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def make_settings(**overrides) -> Settings:
+    base = Settings(
+        database_url="sqlite://",
+        clinic_profile=Path("clinic/profile.yml"),
+        rasa_url="http://127.0.0.1:5005",
+        rasa_port=5005,
+        rasa_token="t",
+        actions_port=5055,
+        web_host="127.0.0.1",
+        web_port=8000,
+        secret_key="s",
+        smtp_host="127.0.0.1",
+        mail_from="assistant@clinic.example",
+        clinic_notify_email="frontdesk@clinic.example",
+    )
+    return dataclasses.replace(base, **overrides)
+
+
+@pytest.fixture
+def smtp_server():
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, collector
+    finally:
+        controller.stop()
+
+
+def received(collector, index=0):
+    envelope = collector.envelopes[index]
+    return envelope, email.message_from_bytes(envelope.content, policy=policy.default)
+
+
+def unfold(ics: str) -> list:
+    return ics.replace("\r\n ", "").split("\r\n")
+
+
+def test_booking_mail_with_calendar_entry(smtp_server, profile):
+    controller, collector = smtp_server
+    settings = make_settings(smtp_port=controller.port)
+    assert notify_booking(settings, profile, BOOKING) is True
+
+    envelope, msg = received(collector)
+    assert envelope.mail_from == "assistant@clinic.example"
+    assert envelope.rcpt_tos == ["frontdesk@clinic.example"]
+    assert msg["From"] == "assistant@clinic.example"
+    assert msg["To"] == "frontdesk@clinic.example"
+    assert msg["Subject"] == "New consultation booking ABC234: Tuesday 15 July 2025, 10:00 am"
+    assert msg["Message-ID"].endswith("@clinic.example>")
+    assert msg["Date"]
+
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "Tuesday 15 July 2025, 10:00 am - 10:30 am (America/Los_Angeles)" in body
+    assert "Jane Doe" in body and "+1 818-555-0100" in body and "jane@example.com" in body
+    assert "Excessive sweating" in body
+    assert "/staff/intakes/42" in body
+
+    attachments = list(msg.iter_attachments())
+    assert len(attachments) == 1
+    ics_part = attachments[0]
+    assert ics_part.get_content_type() == "text/calendar"
+    assert ics_part.get_param("method") == "PUBLISH"
+    assert ics_part.get_filename() == "consultation-ABC234.ics"
+    ics = ics_part.get_content()
+    lines = unfold(ics.replace("\r\n", "\n").replace("\n", "\r\n"))
+    assert lines[0] == "BEGIN:VCALENDAR" and "END:VCALENDAR" in lines
+    assert "METHOD:PUBLISH" in lines
+    assert "BEGIN:VEVENT" in lines
+    assert "UID:ABC234@clinic.example" in lines
+    assert "DTSTART:20250715T170000Z" in lines  # 10:00 am PDT in UTC
+    assert "DTEND:20250715T173000Z" in lines
+    assert "SUMMARY:Free consultation: Jane Doe (ABC234)" in lines
+    assert "LOCATION:16055 Ventura Blvd\\, Suite 100\\, Encino\\, CA 91436" in lines
+    dtstart = next(line for line in lines if line.startswith("DTSTART:"))
+    parsed = dt.datetime.strptime(dtstart[len("DTSTART:"):], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert parsed == START
+
+
+def test_no_screening_detail_in_mails(smtp_server, profile):
+    controller, collector = smtp_server
+    settings = make_settings(smtp_port=controller.port)
+    info = dict(BOOKING, screening={"pregnant": True}, answers=["pregnant"])
+    assert notify_booking(settings, profile, info)
+    _, msg = received(collector)
+    raw = msg.as_string()
+    assert "pregnan" not in raw.lower()
+
+
+def test_callback_mail(smtp_server, profile):
+    controller, collector = smtp_server
+    settings = make_settings(smtp_port=controller.port)
+    info = {"intake_id": 7, "name": "Sam\r\nBcc: evil@example.com", "phone": "+1 818-555-0199",
+            "best_time": "weekday mornings", "reason": "talk_to_person"}
+    assert notify_callback(settings, profile, info) is True
+    envelope, msg = received(collector)
+    assert envelope.rcpt_tos == ["frontdesk@clinic.example"]
+    assert msg["Subject"] == "Callback requested (intake #7)"
+    assert msg["Bcc"] is None
+    body = msg.get_content()
+    assert "+1 818-555-0199" in body and "weekday mornings" in body
+    assert "/staff/intakes/7" in body
+    assert not list(msg.iter_attachments())
+
+
+def test_alert_mails(smtp_server, profile):
+    controller, collector = smtp_server
+    settings = make_settings(smtp_port=controller.port)
+    emergency = {"intake_id": 9, "kind": "emergency", "priority": "urgent", "name": "Ann",
+                 "phone": "+1 818-555-0111", "words": "I can't breathe after my injection"}
+    adverse = {"intake_id": 10, "kind": "adverse_effect", "priority": "high", "name": "Bo",
+               "phone": "+1 818-555-0112", "message": "my eyelid droops"}
+    assert notify_alert(settings, profile, emergency) is True
+    assert notify_alert(settings, profile, adverse) is True
+
+    _, urgent = received(collector, 0)
+    assert urgent["Subject"].startswith("URGENT")
+    assert "intake #9" in urgent["Subject"]
+    body = urgent.get_content()
+    assert "I can't breathe after my injection" in body
+    assert "+1 818-555-0111" in body and "/staff/intakes/9" in body
+
+    _, high = received(collector, 1)
+    assert not high["Subject"].startswith("URGENT")
+    assert "adverse effect" in high["Subject"]
+    assert "my eyelid droops" in high.get_content()
+
+
+def test_off_when_not_configured(profile, monkeypatch):
+    def no_smtp(*args, **kwargs):
+        raise AssertionError("must not connect")
+
+    monkeypatch.setattr(notify.smtplib, "SMTP", no_smtp)
+    assert notify_booking(make_settings(smtp_host=None), profile, BOOKING) is False
+    assert notify_booking(make_settings(smtp_host=""), profile, BOOKING) is False
+    assert notify_callback(make_settings(clinic_notify_email=None), profile, {"intake_id": 1}) is False
+    assert notify_alert(make_settings(clinic_notify_email=""), profile, {"kind": "emergency"}) is False
+
+
+def test_server_down_returns_false(profile, caplog):
+    settings = make_settings(smtp_port=free_port())  # nothing listens there
+    with caplog.at_level(logging.WARNING, logger="bot.notify"):
+        assert notify_booking(settings, profile, BOOKING) is False
+        assert notify_alert(settings, profile, {"kind": "emergency", "intake_id": 1}) is False
+    assert "could not send" in caplog.text
+
+
+def test_bad_info_returns_false(smtp_server, profile):
+    controller, collector = smtp_server
+    settings = make_settings(smtp_port=controller.port)
+    naive = dict(BOOKING, start=dt.datetime(2025, 7, 15, 10, 0))
+    assert notify_booking(settings, profile, naive) is False
+    assert notify_booking(settings, profile, {"name": "no start"}) is False
+    assert collector.envelopes == []
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # localhost test
+def test_login_when_configured(profile, monkeypatch):
+    collector = Collector()
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"clinic" and auth_data.password == b"s3cret")
+
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port(),
+                            authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        ok = make_settings(smtp_port=controller.port, smtp_user="clinic", smtp_password="s3cret")
+        assert notify_callback(ok, profile, {"intake_id": 3, "phone": "1"}) is True
+        bad = dataclasses.replace(ok, smtp_password="wrong")
+        monkeypatch.setattr(notify, "SMTP_TIMEOUT", 1)  # aiosmtpd stalls on a refused login
+        assert notify_callback(bad, profile, {"intake_id": 3, "phone": "1"}) is False
+    finally:
+        controller.stop()
+    assert (b"clinic", b"s3cret") in seen
+    assert len(collector.envelopes) == 1
+
+
+def _self_signed(tmp_path: Path):
+    pytest.importorskip("cryptography")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_starttls_and_login(profile, tmp_path, monkeypatch):
+    cert_path, key_path = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_path, key_path)
+    # the client verifies the server certificate as usual, trusting only this test's CA
+    monkeypatch.setattr(notify, "tls_context", lambda: ssl.create_default_context(cafile=str(cert_path)))
+    collector = Collector()
+    controller = Controller(
+        collector, hostname="127.0.0.1", port=free_port(), tls_context=server_tls,
+        require_starttls=True, auth_required=True,
+        authenticator=lambda *a: AuthResult(success=a[4].password == b"pw"),
+    )
+    controller.start()
+    try:
+        settings = make_settings(smtp_port=controller.port, smtp_starttls=True,
+                                 smtp_user="u", smtp_password="pw")
+        assert notify_booking(settings, profile, BOOKING) is True
+        no_tls = dataclasses.replace(settings, smtp_starttls=False)
+        assert notify_booking(no_tls, profile, BOOKING) is False  # server insists on STARTTLS
+    finally:
+        controller.stop()
+    assert len(collector.envelopes) == 1
+
+
+def test_ics_folding_and_escaping(profile):
+    info = dict(BOOKING, name="Zoë; O'Brien, the third\nline " + "é" * 60)
+    ics = booking_ics(profile, info, now=START)
+    assert ics.endswith("\r\n")
+    for line in ics.split("\r\n")[:-1]:
+        assert len(line.encode("utf-8")) <= 75
+    summary = next(line for line in unfold(ics) if line.startswith("SUMMARY:"))
+    # the name is a single line in the mail, so the newline arrives as a space
+    assert summary.startswith("SUMMARY:Free consultation: Zoë\\; O'Brien\\, the third line é")
+    assert "DTSTAMP:20250715T170000Z" in ics
+    assert ics_escape("a\\b;c,d\ne") == "a\\\\b\\;c\\,d\\ne"
+    assert fold("x" * 80) == "x" * 75 + "\r\n " + "x" * 5
+    assert fold("é" * 40).split("\r\n")[0] == "é" * 37  # 74 octets, never half a character
