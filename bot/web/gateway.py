@@ -1,0 +1,327 @@
+"""The visitor gateway: the demo page, /widget.js and the chat API (/api/...).
+
+Visitors never talk to Rasa: they hold a signed session token, and the gateway derives the Rasa
+conversation id from it on the server (bot.web.sessions). Every API answer is JSON, errors
+included (`{"error": "..."}`, never a stack trace). The API is documented in docs/chat-api.md.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Mapping
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
+
+from bot.clinic import cached_profile
+from bot.settings import Settings
+from bot.web.rasa_client import (
+    INTENT_PREFIX,
+    RasaClient,
+    RasaUnavailable,
+    history_from_events,
+    normalise_replies,
+    offered_buttons,
+)
+from bot.web.ratelimit import SlidingWindowLimiter
+from bot.web.sessions import SESSION_MAX_AGE_SECONDS, InvalidSession, SessionTokens
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CORS_ALLOW_HEADERS = "Authorization, Content-Type"
+_DEMO_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+MSG_SESSION = "Your chat session is missing or has expired. Please start a new chat."
+MSG_RATE = "You're sending messages too quickly. Please wait a moment and try again."
+MSG_RASA = (
+    "Our assistant is unavailable right now. Please try again in a few minutes, "
+    "or call the clinic."
+)
+MSG_BODY = 'Send JSON like {"message": "your text"}.'
+MSG_EMPTY = "Please type a message."
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+    def response(self) -> JSONResponse:
+        body = {"error": self.message, **self.extra}
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
+
+
+class _ApiEndpoint:
+    """An ASGI endpoint that accepts every method, so wrong methods get a JSON 405 (and
+    preflights are answered here, for the configured origins only)."""
+
+    def __init__(self, gateway: Gateway, handlers: Dict[str, Handler], not_found: bool = False):
+        self.gateway = gateway
+        self.handlers = handlers
+        self.not_found = not_found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self.gateway.dispatch(request, self.handlers, self.not_found)
+        await response(scope, receive, send)
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        rasa: RasaClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        token_clock: Callable[[], float] = time.time,
+        session_max_age: int = SESSION_MAX_AGE_SECONDS,
+    ):
+        self.settings = settings
+        self.tokens = SessionTokens(settings.secret_key, max_age=session_max_age, clock=token_clock)
+        self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
+        self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
+        self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
+        self.cors_origins = {origin.rstrip("/").lower() for origin in settings.cors_origins}
+        self.max_chars = settings.chat_max_message_chars
+        # JSON escapes mean a character can take up to 12 bytes ("\ud83d\ude00" is two code points).
+        self.max_body_bytes = max(16 * 1024, self.max_chars * 12 + 1024)
+        env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True)
+        self.templates = Jinja2Templates(env=env)
+
+    # ---- routes -------------------------------------------------------------------------------
+
+    def routes(self) -> List[BaseRoute]:
+        api = _ApiEndpoint
+        return [
+            Route("/", self.demo_page, methods=["GET"], name="demo"),
+            Route("/widget.js", self.widget_js, methods=["GET"], name="widget_js"),
+            Route("/api/session", api(self, {"POST": self.create_session})),
+            Route("/api/chat", api(self, {"POST": self.chat})),
+            Route("/api/history", api(self, {"GET": self.history})),
+            Route("/api/config", api(self, {"GET": self.config})),
+            Route("/api/{rest:path}", api(self, {}, not_found=True)),
+        ]
+
+    # ---- pages --------------------------------------------------------------------------------
+
+    async def demo_page(self, request: Request) -> Response:
+        profile = cached_profile(str(self.settings.clinic_profile))
+        context = {
+            "clinic": profile,
+            "hours": profile.hours_text(),
+            "concerns": list(profile.concerns.values()),
+            "consultation": profile.consultation,
+        }
+        response = self.templates.TemplateResponse(request, "demo.html", context)
+        response.headers["Content-Security-Policy"] = _DEMO_CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    async def widget_js(self, request: Request) -> Response:
+        return FileResponse(
+            STATIC_DIR / "widget.js",
+            media_type="text/javascript; charset=utf-8",
+            headers={
+                "Cache-Control": "no-cache",
+                "X-Content-Type-Options": "nosniff",
+                "Cross-Origin-Resource-Policy": "cross-origin",
+            },
+        )
+
+    # ---- dispatch, CORS, errors ---------------------------------------------------------------
+
+    def _allowed_origin(self, origin: str | None) -> bool:
+        if not origin:
+            return False
+        return "*" in self.cors_origins or origin.rstrip("/").lower() in self.cors_origins
+
+    async def dispatch(self, request: Request, handlers: Dict[str, Handler], not_found: bool) -> Response:
+        origin = request.headers.get("origin")
+        allowed = self._allowed_origin(origin)
+        try:
+            if not_found:
+                raise ApiError(404, "Not found.")
+            if request.method == "OPTIONS":
+                response = self._preflight(request, handlers, allowed)
+            elif request.method not in handlers:
+                allow = ", ".join([*handlers, "OPTIONS"])
+                raise ApiError(405, f"Method not allowed: use {allow}.", headers={"Allow": allow})
+            else:
+                response = await handlers[request.method](request)
+        except ApiError as exc:
+            response = exc.response()
+        except RasaUnavailable:
+            response = ApiError(503, MSG_RASA, headers={"Retry-After": "30"}).response()
+        except Exception:  # a bug: log it, but the visitor gets JSON and no trace
+            log.exception("chat gateway: unexpected error on %s %s", request.method, request.url.path)
+            response = ApiError(500, "Something went wrong on our side. Please try again.").response()
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Vary"] = "Origin"
+        if allowed and origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+        return response
+
+    def _preflight(self, request: Request, handlers: Dict[str, Handler], allowed: bool) -> Response:
+        allow = ", ".join([*handlers, "OPTIONS"])
+        wanted = request.headers.get("access-control-request-method")
+        if not request.headers.get("origin") or not wanted:
+            return Response(status_code=204, headers={"Allow": allow})
+        if not allowed:
+            raise ApiError(403, "This website is not allowed to use the chat API.")
+        if wanted.upper() not in handlers:
+            raise ApiError(405, f"Method not allowed: use {allow}.", headers={"Allow": allow})
+        return Response(
+            status_code=204,
+            headers={
+                "Access-Control-Allow-Methods": allow,
+                "Access-Control-Allow-Headers": _CORS_ALLOW_HEADERS,
+                "Access-Control-Max-Age": "600",
+            },
+        )
+
+    # ---- limits and authentication ------------------------------------------------------------
+
+    @staticmethod
+    def client_address(request: Request) -> str:
+        return request.client.host if request.client and request.client.host else "unknown"
+
+    @staticmethod
+    def _too_many(retry_after: int) -> ApiError:
+        return ApiError(429, MSG_RATE, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+
+    def _check_ip(self, ip: str) -> None:
+        retry = self.ip_limiter.retry_after(ip)
+        if retry is not None:
+            raise self._too_many(retry)
+
+    def _visitor(self, request: Request) -> str:
+        """Check both limits and the token; record the request; the session id."""
+        ip = self.client_address(request)
+        self._check_ip(ip)
+        scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+        try:
+            if scheme.lower() != "bearer":
+                raise InvalidSession("no bearer token")
+            session_id = self.tokens.verify(token.strip())
+        except InvalidSession:
+            self.ip_limiter.hit(ip)  # failed attempts count against the address too
+            raise ApiError(401, MSG_SESSION, headers={"WWW-Authenticate": 'Bearer realm="chat"'}) from None
+        retry = self.session_limiter.retry_after(session_id)
+        if retry is not None:
+            raise self._too_many(retry)
+        self.ip_limiter.hit(ip)
+        self.session_limiter.hit(session_id)
+        return session_id
+
+    # ---- body ---------------------------------------------------------------------------------
+
+    async def _body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise ApiError(413, "The request is too large.", max_chars=self.max_chars)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.max_body_bytes:
+                raise ApiError(413, "The request is too large.", max_chars=self.max_chars)
+        return body
+
+    async def _message(self, request: Request) -> str:
+        body = await self._body(request)
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise ApiError(400, f"The request body is not valid JSON. {MSG_BODY}") from None
+        if not isinstance(data, dict) or "message" not in data:
+            raise ApiError(400, f"The request has no message. {MSG_BODY}")
+        message = data["message"]
+        if not isinstance(message, str):
+            raise ApiError(400, f"The message must be text. {MSG_BODY}")
+        message = _CONTROL_CHARS.sub("", message.replace("\r\n", "\n")).strip()
+        if not message:
+            raise ApiError(400, MSG_EMPTY)
+        if len(message) > self.max_chars:
+            raise ApiError(
+                413,
+                f"Your message is too long: please keep it under {self.max_chars} characters.",
+                max_chars=self.max_chars,
+            )
+        return message
+
+    async def _guard_intent(self, conversation_id: str, message: str) -> str:
+        """Only a payload the assistant offered in its latest turn is passed on as an intent.
+
+        Rasa reads any text starting with "/" as `/intent{"entity": "value"}`, which would let a
+        visitor set slots directly; other such text is forwarded as plain words, slashes dropped.
+        """
+        if not message.startswith(INTENT_PREFIX):
+            return message
+        text = message
+        while text.startswith(INTENT_PREFIX):
+            text = text[len(INTENT_PREFIX):].lstrip()
+        if not text:
+            raise ApiError(400, MSG_EMPTY)
+        events = await self.rasa.events(conversation_id)
+        if any(button["payload"] == message for button in offered_buttons(events)):
+            return message
+        return text
+
+    # ---- API handlers -------------------------------------------------------------------------
+
+    async def create_session(self, request: Request) -> Response:
+        ip = self.client_address(request)
+        self._check_ip(ip)
+        self.ip_limiter.hit(ip)
+        return JSONResponse({"session": self.tokens.issue()}, status_code=201)
+
+    async def chat(self, request: Request) -> Response:
+        session_id = self._visitor(request)
+        message = await self._message(request)
+        conversation_id = self.tokens.conversation_id(session_id)
+        text = await self._guard_intent(conversation_id, message)
+        replies = await self.rasa.send(conversation_id, text)
+        return JSONResponse({"messages": normalise_replies(replies)})
+
+    async def history(self, request: Request) -> Response:
+        session_id = self._visitor(request)
+        events = await self.rasa.events(self.tokens.conversation_id(session_id))
+        return JSONResponse({"messages": history_from_events(events)})
+
+    async def config(self, request: Request) -> Response:
+        """What the widget shows before the first message: who it is talking for, and limits."""
+        profile = cached_profile(str(self.settings.clinic_profile))
+        return JSONResponse(
+            {
+                "clinic": profile.name,
+                "phone": profile.phone,
+                "emergency_number": profile.emergency_number,
+                "max_message_chars": self.max_chars,
+            }
+        )
+
+
+def routes(settings: Settings) -> List[BaseRoute]:
+    """The gateway's routes, mounted by bot.web.app."""
+    return Gateway(settings).routes()

@@ -1,0 +1,154 @@
+"""Talking to Rasa on 127.0.0.1: the REST channel (messages) and the HTTP API (a tracker's events).
+
+Only the gateway calls this; visitors never reach Rasa. Every failure to get a usable answer
+(refused connection, timeout, non-2xx status, a body of the wrong shape) is RasaUnavailable, which
+the gateway turns into a friendly 503. Visitor text is never logged here.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any, Dict, List
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+INTENT_PREFIX = "/"
+
+
+class RasaUnavailable(Exception):
+    """Rasa could not be reached or gave an unusable answer."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        # A client per call: no connection pool tied to one event loop, and Rasa is local.
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.request(method, f"{self.base_url}{path}", **kwargs)
+        except httpx.HTTPError as exc:
+            log.warning("rasa %s %s failed: %s", method, path.split("?")[0], type(exc).__name__)
+            raise RasaUnavailable(type(exc).__name__) from exc
+        if response.status_code // 100 != 2:
+            log.warning("rasa %s answered HTTP %s", path.split("/")[1], response.status_code)
+            raise RasaUnavailable(f"HTTP {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("response is not JSON") from exc
+
+    async def send(self, conversation_id: str, text: str) -> List[Dict[str, Any]]:
+        """Post a visitor message to the REST channel; Rasa's raw replies."""
+        body = await self._request(
+            "POST", "/webhooks/rest/webhook", json={"sender": conversation_id, "message": text}
+        )
+        if not isinstance(body, list):
+            raise RasaUnavailable("REST channel answer is not a list")
+        return [item for item in body if isinstance(item, dict)]
+
+    async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """Every event of the conversation (all sessions, including rewound turns the visitor saw)."""
+        body = await self._request(
+            "GET",
+            f"/conversations/{conversation_id}/tracker",
+            params={"token": self.token, "include_events": "ALL"},
+        )
+        if not isinstance(body, dict):
+            raise RasaUnavailable("tracker is not an object")
+        events = body.get("events") or []
+        if not isinstance(events, list):
+            raise RasaUnavailable("tracker events are not a list")
+        return [event for event in events if isinstance(event, dict)]
+
+
+def _buttons(raw: Any) -> List[Dict[str, str]]:
+    buttons = []
+    for button in raw if isinstance(raw, list) else []:
+        if not isinstance(button, dict):
+            continue
+        payload = button.get("payload")
+        title = button.get("title")
+        if not isinstance(payload, str) or not payload.strip():
+            continue
+        if not isinstance(title, str) or not title.strip():
+            title = payload
+        buttons.append({"title": title, "payload": payload})
+    return buttons
+
+
+def _append(items: List[Dict[str, Any]], text: Any, buttons: List[Dict[str, str]], **extra: Any) -> None:
+    """Add one message; buttons without text join the previous message (or an empty-text one)."""
+    has_text = isinstance(text, str) and text.strip() != ""
+    if has_text:
+        items.append({"text": text, "buttons": buttons, **extra})
+    elif buttons:
+        if items and items[-1].get("role") != "visitor":
+            items[-1]["buttons"] = items[-1]["buttons"] + buttons
+        else:
+            items.append({"text": "", "buttons": buttons, **extra})
+
+
+def normalise_replies(replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Rasa REST replies -> [{"text", "buttons"}]: one item per text message; images, custom
+    payloads and other non-text parts are dropped."""
+    items: List[Dict[str, Any]] = []
+    for reply in replies:
+        _append(items, reply.get("text"), _buttons(reply.get("buttons")))
+    return items
+
+
+def _iso(timestamp: Any) -> str | None:
+    try:
+        return datetime.fromtimestamp(float(timestamp), timezone.utc).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _bot_buttons(event: Dict[str, Any]) -> List[Dict[str, str]]:
+    data = event.get("data")
+    return _buttons(data.get("buttons")) if isinstance(data, dict) else []
+
+
+def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Tracker events -> the transcript the visitor saw: [{"role", "text", "buttons", "time"}].
+
+    A visitor turn that is a button payload ("/intent{...}") shows the title of the button offered
+    in the assistant's preceding turn, or the payload when no offered button matches.
+    """
+    items: List[Dict[str, Any]] = []
+    offered: List[Dict[str, str]] = []  # buttons of the assistant's turn since the last visitor turn
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            text = event.get("text")
+            if not isinstance(text, str) or not text.strip():
+                continue
+            if text.startswith(INTENT_PREFIX):
+                text = next((b["title"] for b in offered if b["payload"] == text), text)
+            time = _iso(event.get("timestamp"))
+            items.append({"role": "visitor", "text": text, "buttons": [], "time": time})
+            offered = []
+        elif kind == "bot":
+            buttons = _bot_buttons(event)
+            offered = offered + buttons
+            _append(items, event.get("text"), buttons, role="assistant", time=_iso(event.get("timestamp")))
+    return items
+
+
+def offered_buttons(events: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """The buttons of the assistant's latest turn (every bot event after the last user event)."""
+    offered: List[Dict[str, str]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            offered = []
+        elif kind == "bot":
+            offered = offered + _bot_buttons(event)
+    return offered
