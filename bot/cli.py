@@ -15,6 +15,7 @@ from bot.export import register_export_command
 from bot.migrate import upgrade
 from bot.readout import intake_summaries, register_intake_command
 from bot.settings import load_settings
+from bot.staff_auth import register_cli as register_staff_commands
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: List[Callable[[argparse._SubParsersAction], None]] = []
 EXTRA_COMMANDS.append(register_intake_command)  # python -m bot intake ID
 EXTRA_COMMANDS.append(register_export_command)  # python -m bot export --csv FILE --fhir DIR
+EXTRA_COMMANDS.append(register_staff_commands)  # python -m bot staff add-user EMAIL [--admin]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
