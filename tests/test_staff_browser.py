@@ -1,9 +1,13 @@
 """The staff dashboard in a real headless Chromium (Playwright) against a real uvicorn server.
 
-The database holds a just-booked intake (status "booked", appointment, screening answers with a
-flag) and its conversation, written by Rasa's own SQLTrackerStore the way the Rasa server writes
-it. The test signs in, finds the intake in the queue, reads the transcript, changes the status,
-signs out, and checks that /staff pages send a browser without a session to the sign-in page.
+Two runs of the same staff story (sign in, find a just-booked intake in the queue, read its chat
+transcript, change its status, sign out, /staff pages then send the browser to the sign-in page):
+
+- seeded: uvicorn serving create_app on a free port, over a database (SQLite and PostgreSQL) that
+  holds the intake and its conversation written by Rasa's own SQLTrackerStore;
+- through the chat (marked `stack`): the running assistant of tests/stack.py (Rasa with the trained
+  model, the action server, the web service); a visitor books through the chat API the widget
+  uses, then staff handle that booking on the stack's own web service.
 
 Screenshots of the queue and the intake page go to the test's temporary directory; set
 UPDATE_SCREENSHOTS=1 to refresh docs/screenshots/staff-queue.png and staff-intake.png.
@@ -16,16 +20,19 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import AuditEntry, Intake, StatusChange
+from bot.db import engine_for, session_scope
+from bot.models import Appointment, AuditEntry, Intake, StatusChange
 from bot.settings import PROJECT_ROOT
 from bot.staff_auth import add_user
+from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.web.app import create_app
 
 try:  # the helpers of the TestClient tests (tests/ may or may not become a package)
@@ -40,7 +47,15 @@ SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 UTC = timezone.utc  # noqa: UP017 (Python 3.10)
 EMAIL, PASSWORD = "frontdesk@clinic.example", "correct horse battery"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
+CONCERN = "my armpits sweat through every shirt"
+REFERENCE = re.compile(rf"\b[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}\b")
+# Buttons a visitor who wants to book never takes: they lead away from booking.
+AVOID = ("/human_handoff", "/decline_consent", "/deny_booking", "/ask_")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
+]
 
 
 def _free_port() -> int:
@@ -201,3 +216,105 @@ def test_staff_find_read_change_and_sign_out(seeded, server, browser, engine, tm
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(queue_shot, SCREENSHOTS / "staff-queue.png")
         shutil.copyfile(intake_shot, SCREENSHOTS / "staff-intake.png")
+
+
+# --- through the chat, on the running assistant (tests/stack.py) ---------------------------------
+
+
+class ChatVisitor:
+    """A visitor on the chat API the widget uses (/api/session, /api/chat)."""
+
+    def __init__(self, web_url: str):
+        self.http = httpx.Client(base_url=web_url, timeout=120)
+        token = self.http.post("/api/session").json()["session"]
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.offered: list = []
+
+    def say(self, text: str) -> str:
+        for _attempt in range(5):
+            response = self.http.post("/api/chat", json={"message": text})
+            if response.status_code != 429:  # rate limits are per minute: wait and retry
+                break
+            time.sleep(float(response.headers.get("retry-after", "5")))
+        assert response.status_code == 200, response.text
+        messages = response.json()["messages"]
+        self.offered = [button for message in messages for button in message.get("buttons", [])]
+        return "\n".join(message.get("text", "") for message in messages)
+
+    def next_button(self):
+        for prefix in ("/choose_slot", "/give_consent", "/request_booking", "/deny"):
+            for button in self.offered:
+                if button["payload"].startswith(prefix):
+                    return button
+        for button in self.offered:
+            if not button["payload"].startswith(AVOID):
+                return button
+        return None
+
+    def book(self, name: str, phone: str) -> str:
+        """From the described concern to the confirmation; the booking reference."""
+        from actions.prompts import PROMPTS
+
+        said = self.say(CONCERN)
+        for _ in range(40):
+            found = REFERENCE.search(said) if "reference" in said.lower() else None
+            if found:
+                return found.group(0)
+            button = self.next_button()
+            if button is not None:
+                said = self.say(button["payload"])
+            elif PROMPTS["full_name"][0] in said:
+                said = self.say(name)
+            elif PROMPTS["contact"][0] in said:
+                said = self.say(phone)
+            else:  # a screening question asking for a number (how many, how long)
+                said = self.say("2")
+        raise AssertionError(f"no booking confirmation; the assistant last said: {said}")
+
+
+@pytest.mark.stack
+def test_staff_handle_a_booking_made_through_the_chat(stack, browser):
+    name = f"Casey Chat {uuid.uuid4().hex[:6]}"
+    reference = ChatVisitor(stack.web_url).book(name, "818 555 0142")
+    engine = engine_for(stack.database_url)
+    email = f"staff-{uuid.uuid4().hex[:8]}@clinic.example"
+    with session_scope(engine) as session:
+        add_user(session, email, PASSWORD)
+        intake_id = session.execute(
+            select(Intake.id).join(Appointment, Appointment.intake_id == Intake.id)
+            .where(Appointment.reference == reference)
+        ).scalar_one()
+        status_before = session.get(Intake, intake_id).status
+
+    context = browser.new_context(base_url=stack.web_url, viewport={"width": 1200, "height": 860})
+    page = context.new_page()
+    page.goto("/staff")
+    assert "/staff/login?next=%2Fstaff" in page.url
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{stack.web_url}/staff")
+
+    row = page.locator("table.queue tbody tr", has_text=reference)
+    assert name in row.inner_text() and "Excessive sweating" in row.inner_text()
+    row.get_by_role("link", name=name).click()
+    page.wait_for_url(f"{stack.web_url}/staff/intakes/{intake_id}")
+    transcript = page.locator("#transcript")
+    assert CONCERN in transcript.inner_text()  # the visitor's own words
+    assert reference in transcript.inner_text()  # the assistant's confirmation
+    assert page.locator("#transcript .turn.visitor").count() >= 3
+    assert reference in page.inner_text("#appointments")
+
+    target = {"new": "reviewed", "booked": "closed"}.get(status_before, "closed")
+    page.select_option("#new-status", target)
+    page.get_by_role("button", name="Change status").click()
+    page.wait_for_url(re.compile(rf".*/staff/intakes/{intake_id}\?msg=status$"))
+    assert page.inner_text("#current-status").lower() == target
+    with session_scope(engine) as session:
+        assert session.get(Intake, intake_id).status == target
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{stack.web_url}/staff/login")
+    page.goto(f"/staff/intakes/{intake_id}")
+    assert "/staff/login?next=" in page.url and name not in page.content()
+    context.close()
