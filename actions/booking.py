@@ -3,6 +3,7 @@ booking itself. Scheduling rules live in bot/scheduling.py, storage in bot/intak
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,9 +11,10 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import buttons, engine, now, profile
+from actions.common import buttons, engine, notify_in_background, now, profile
 from bot import scheduling
 from bot.intake_service import SlotTaken, book, taken_starts
+from bot.notify import notify_booking
 from bot.validators import Invalid, clean_contact, clean_name
 
 MAX_SLOT_BUTTONS = 6
@@ -122,6 +124,7 @@ class ActionBookConsultation(Action):
         except SlotTaken:
             offer_alternatives(dispatcher, "Sorry, that time was just taken by someone else.", start)
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
+        notify_in_background(notify_booking, asdict(booking))
         when = scheduling.describe_slot(clinic, booking.start)
         lines = [f"You're booked: a {clinic.consultation['name']} on {when} at {clinic.address}.",
                  f"Your reference is {booking.reference}. To reschedule or cancel, tell me you want to "

@@ -7,8 +7,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import engine, profile
+from actions.common import engine, notify_in_background, profile
 from bot.intake_service import save_callback
+from bot.notify import notify_callback
 from bot.validators import Invalid, clean_name, clean_phone
 
 MAX_BEST_TIME_CHARS = 200
@@ -49,8 +50,12 @@ class ActionSaveCallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         reason = "adverse_effect_same_day" if tracker.get_slot("safety_flag") else "talk_to_person"
-        save_callback(engine(), tracker.sender_id, tracker.get_slot("full_name"),
-                      tracker.get_slot("callback_phone"), tracker.get_slot("callback_time"), reason)
+        intake_id = save_callback(engine(), tracker.sender_id, tracker.get_slot("full_name"),
+                                  tracker.get_slot("callback_phone"), tracker.get_slot("callback_time"), reason)
+        notify_in_background(notify_callback, {
+            "intake_id": intake_id, "name": tracker.get_slot("full_name"),
+            "phone": tracker.get_slot("callback_phone"), "best_time": tracker.get_slot("callback_time"),
+            "reason": reason, "concern": tracker.get_slot("concern")})
         clinic = profile()
         dispatcher.utter_message(text=(
             f"Thank you. I've passed your request to our team, who will call "

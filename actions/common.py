@@ -2,9 +2,10 @@
 readers. Loaded once per action-server process."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from sqlalchemy.engine import Engine
@@ -41,6 +42,11 @@ def latest_text(tracker: Tracker) -> Text:
 
 def latest_entities(tracker: Tracker) -> List[Dict[Text, Any]]:
     return tracker.latest_message.get("entities") or []
+
+
+def notify_in_background(send: Callable[..., bool], info: Dict[Text, Any]) -> None:
+    """Mail staff without holding up the visitor's reply; bot.notify never raises and logs failures."""
+    asyncio.get_running_loop().run_in_executor(None, send, settings(), profile(), info)
 
 
 def buttons(options: List[tuple]) -> List[Dict[Text, Text]]:

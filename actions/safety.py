@@ -1,16 +1,27 @@
 """Red flags (emergency / adverse effect) and misunderstandings."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import buttons, engine, latest_entities, latest_intent, latest_text, profile
-from bot.intake_service import record_alert
+from actions.common import (
+    buttons,
+    engine,
+    latest_entities,
+    latest_intent,
+    latest_text,
+    notify_in_background,
+    profile,
+)
+from bot.intake_service import ALERT_PRIORITY, record_alert
+from bot.notify import notify_alert
 from bot.safety import detect_red_flag
 
+logger = logging.getLogger(__name__)
 RED_FLAG_INTENTS = {"report_emergency": "emergency", "report_adverse_effect": "adverse_effect"}
 MISUNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
 
@@ -47,7 +58,14 @@ class ActionHandleRedFlag(Action):
                       "clinic will follow up. Would you like a call back today?"),
                 buttons=buttons([("Yes, call me today", "/human_handoff"), ("No, thanks", "/deny")]),
             )
-        record_alert(engine(), tracker.sender_id, kind, latest_text(tracker))
+        try:
+            intake_id = record_alert(engine(), tracker.sender_id, kind, latest_text(tracker))
+        except Exception:  # the visitor's safety message must go out even if the store is down
+            logger.exception("could not store the %s alert for %s", kind, tracker.sender_id)
+            intake_id = None
+        notify_in_background(notify_alert, {
+            "intake_id": intake_id, "kind": kind, "priority": ALERT_PRIORITY[kind],
+            "name": tracker.get_slot("full_name"), "words": latest_text(tracker)})
         return [SlotSet("safety_flag", kind)]
 
 

@@ -64,7 +64,7 @@ class ActionAskScreeningComplete(Action):
             dispatcher.utter_message(text=question.text, buttons=buttons(YES_NO_BUTTONS))
         elif question.type == "choice":
             dispatcher.utter_message(text=question.text, buttons=buttons([
-                (choice.replace("_", " ").capitalize(), choice) for choice in question.choices]))
+                (question.choice_labels.get(choice, choice), choice) for choice in question.choices]))
         else:
             dispatcher.utter_message(text=question.text)
         return [SlotSet("screening_question", question.key)]

@@ -48,6 +48,24 @@ def cmd_check_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run
+
+    return run()
+
+
+def cmd_rasa(args: argparse.Namespace) -> int:
+    from bot.runner import run_rasa
+
+    return run_rasa(args.rasa_args)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.training import train
+
+    return train(force=args.force)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     intakes.add_argument("--json", action="store_true", help="print a JSON array")
     intakes.set_defaults(func=cmd_intakes)
     sub.add_parser("check-profile", help="validate the clinic profile").set_defaults(func=cmd_check_profile)
+    sub.add_parser("run", help="start Rasa, the action server and the web service").set_defaults(func=cmd_run)
+    train = sub.add_parser("train", help="build the spaCy pipeline and train when inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if the model is current")
+    train.set_defaults(func=cmd_train)
+    rasa = sub.add_parser("rasa", help="run a rasa command with the project's environment")
+    rasa.add_argument("rasa_args", nargs=argparse.REMAINDER)
+    rasa.set_defaults(func=cmd_rasa)
     for register in EXTRA_COMMANDS:
         register(sub)
     return parser

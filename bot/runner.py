@@ -47,7 +47,7 @@ def server_commands(settings: Settings, model: Optional[str] = None) -> Dict[str
     )
     actions = rasa_command("run", "actions", "--actions", "actions", "-p", str(settings.actions_port))
     web = [str(VENV_BIN / "python"), "-m", "uvicorn", "bot.web.app:create_app", "--factory",
-           "--host", settings.web_host, "--port", str(settings.web_port)]
+           "--host", settings.web_host, "--port", str(settings.web_port), "--ws", "none"]
     return {"actions": actions, "rasa": rasa, "web": web}
 
 

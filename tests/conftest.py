@@ -57,3 +57,6 @@ def engine(database_url):
 @pytest.fixture(scope="session")
 def profile():
     return load_profile(PROJECT_ROOT / "clinic" / "profile.yml")
+
+
+from tests.stack import stack  # noqa: E402,F401  (the running assistant, for end-to-end tests)
