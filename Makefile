@@ -37,7 +37,7 @@ run: train migrate
 	$(BOT) run
 
 shell: train migrate
-	$(BOT) rasa shell --endpoints endpoints.yml --model models/clinic.tar.gz
+	$(BOT) shell
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -54,6 +54,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run()
 
 
+def cmd_shell(args: argparse.Namespace) -> int:
+    from bot.runner import shell
+
+    return shell()
+
+
 def cmd_rasa(args: argparse.Namespace) -> int:
     from bot.runner import run_rasa
 
@@ -78,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="build the spaCy pipeline and train when inputs changed")
     train.add_argument("--force", action="store_true", help="train even if the model is current")
     train.set_defaults(func=cmd_train)
+    sub.add_parser("shell", help="chat in the terminal").set_defaults(func=cmd_shell)
     rasa = sub.add_parser("rasa", help="run a rasa command with the project's environment")
     rasa.add_argument("rasa_args", nargs=argparse.REMAINDER)
     rasa.set_defaults(func=cmd_rasa)

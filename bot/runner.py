@@ -68,6 +68,61 @@ def stop(children: Dict[str, subprocess.Popen]) -> None:
             child.wait()
 
 
+def health_urls(settings: Settings) -> Dict[str, str]:
+    return {
+        "rasa": f"{settings.rasa_url}/status?token={settings.rasa_token}",
+        "actions": f"http://127.0.0.1:{settings.actions_port}/health",
+        "web": f"http://127.0.0.1:{settings.web_port}/health",
+    }
+
+
+def wait_until_up(settings: Settings, children: Dict[str, subprocess.Popen], timeout: float,
+                  log_dir: Optional[Path] = None) -> float:
+    """Poll each service's health URL until all answer 200; seconds taken. A child that exits
+    first, or a timeout, raises RuntimeError (with the end of its log when there is one)."""
+    import httpx
+
+    started = time.monotonic()
+    pending = health_urls(settings)
+    while pending:
+        for name, child in children.items():
+            if child.poll() is not None:
+                log = (log_dir / f"{name}.log").read_text()[-3000:] if log_dir else ""
+                raise RuntimeError(f"{name} exited with {child.returncode} during start-up\n{log}")
+        for name, url in list(pending.items()):
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"not up after {timeout:.0f} s: {sorted(pending)}")
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def start_logged(commands: Dict[str, List[str]], env: Dict[str, str], log_dir: Path) -> Dict[str, subprocess.Popen]:
+    """Start the services with each one's output in log_dir/<name>.log (tests and benchmark)."""
+    children = {}
+    for name, command in commands.items():
+        with open(log_dir / f"{name}.log", "w") as log:
+            children[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
+                                              stderr=subprocess.STDOUT)
+    return children
+
+
+def shell() -> int:
+    """Chat in the terminal: the action server in the background, `rasa shell` in front."""
+    settings = load_settings()
+    env = child_environment(settings)
+    actions = start({"actions": server_commands(settings)["actions"]}, env)
+    try:
+        return subprocess.call(rasa_command("shell", "--endpoints", "endpoints.yml", "--model", "models"),
+                               cwd=PROJECT_ROOT, env=env)
+    finally:
+        stop(actions)
+
+
 def run() -> int:
     settings = load_settings()
     children = start(server_commands(settings), child_environment(settings))

@@ -7,18 +7,15 @@ Use the session-scoped fixture `stack` (re-exported by tests/conftest.py). Start
 from __future__ import annotations
 
 import socket
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
 
 import httpx
 import pytest
 
 from bot.migrate import upgrade
-from bot.runner import child_environment, server_commands, stop
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.runner import child_environment, server_commands, start_logged, stop, wait_until_up
+from bot.settings import Settings, load_settings
 from bot.training import MODEL_FILE
 
 STARTUP_TIMEOUT_SECONDS = 180
@@ -53,25 +50,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(urls: Dict[str, str], children: Dict[str, subprocess.Popen], log_dir: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    pending = dict(urls)
-    while pending:
-        for name, child in children.items():
-            if child.poll() is not None:
-                log = (log_dir / f"{name}.log").read_text()[-3000:]
-                raise RuntimeError(f"{name} exited with {child.returncode} during start-up:\n{log}")
-        for name, url in list(pending.items()):
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    del pending[name]
-            except httpx.HTTPError:
-                pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"not up after {STARTUP_TIMEOUT_SECONDS} s: {sorted(pending)}")
-        time.sleep(1)
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Stack:
     if not MODEL_FILE.exists():
@@ -93,18 +71,9 @@ def stack(tmp_path_factory) -> Stack:
             patch.setenv(key, value)
         settings = load_settings()
         env = child_environment(settings)
-    commands = server_commands(settings, model=str(MODEL_FILE))
-    children = {}
-    for name, command in commands.items():
-        log = open(workdir / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        children[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT)
+    children = start_logged(server_commands(settings, model=str(MODEL_FILE)), env, workdir)
     try:
-        _wait_until_up({
-            "rasa": f"{settings.rasa_url}/status?token={settings.rasa_token}",
-            "actions": f"http://127.0.0.1:{settings.actions_port}/health",
-            "web": f"http://127.0.0.1:{settings.web_port}/health",
-        }, children, workdir)
+        wait_until_up(settings, children, STARTUP_TIMEOUT_SECONDS, workdir)
         yield Stack(web_url=f"http://127.0.0.1:{settings.web_port}", rasa_url=settings.rasa_url,
                     database_url=database_url, settings=settings, log_dir=workdir)
     finally:
