@@ -589,6 +589,9 @@ def test_normalise_and_history_edge_cases():
         {"event": "bot", "text": "Pick", "timestamp": 0,
          "data": {"buttons": [{"title": "A", "payload": "/a"}]}},
         {"event": "user", "text": "/zzz", "timestamp": 1},  # not offered: the payload is shown
+        {"event": "bot", "text": "Where?", "timestamp": 1,
+         "data": {"buttons": [{"title": "Hands", "payload": "hands"}]}},
+        {"event": "user", "text": "hands", "timestamp": 1},  # a plain-text payload shows its title too
         {"event": "user", "text": "/a", "timestamp": 2},  # offered before the previous turn: stale
         {"event": "user", "text": "", "timestamp": 3},
         {"event": "bot", "text": None, "data": {"custom": {}}, "timestamp": "bad"},
@@ -597,7 +600,8 @@ def test_normalise_and_history_edge_cases():
     ]
     history = history_from_events(events)
     assert [(m["role"], m["text"]) for m in history] == [
-        ("assistant", "Pick"), ("visitor", "/zzz"), ("visitor", "/a"), ("assistant", "Done")
+        ("assistant", "Pick"), ("visitor", "/zzz"), ("assistant", "Where?"), ("visitor", "Hands"),
+        ("visitor", "/a"), ("assistant", "Done"),
     ]
     assert history[0]["time"] == "1970-01-01T00:00:00+00:00"
     assert offered_buttons(events) == [] and offered_buttons(events[:1]) == [{"title": "A", "payload": "/a"}]
@@ -652,3 +656,39 @@ def test_config_for_the_widget(down):
 def test_routes_factory_builds_the_gateway(rasa_down_url):
     paths = [route.path for route in routes(make_settings(rasa_down_url))]
     assert {"/", "/widget.js", "/api/session", "/api/chat", "/api/history"} <= set(paths)
+
+
+# ---- the real Rasa (the shared stack: trained model, action server, web service) ------------
+
+
+@pytest.mark.stack
+def test_real_rasa_round_trip(stack):
+    import httpx
+
+    from bot.clinic import cached_profile
+
+    concern = "my armpits sweat through every shirt"
+    with httpx.Client(base_url=stack.web_url, timeout=90) as http:
+        token, other = (http.post("/api/session").json()["session"] for _ in range(2))
+        reply = http.post("/api/chat", headers=bearer(token), json={"message": concern})
+        assert reply.status_code == 200, reply.text
+        messages = reply.json()["messages"]
+        assert messages and all(isinstance(m["text"], str) and isinstance(m["buttons"], list) for m in messages)
+        sweating = cached_profile(str(stack.settings.clinic_profile)).concerns["sweating"].display_name
+        assert sweating in " ".join(m["text"] for m in messages)
+        offered = [button for m in messages for button in m["buttons"]]
+        assert offered, "the assistant offers next steps as buttons"
+        clicked = http.post("/api/chat", headers=bearer(token), json={"message": offered[0]["payload"]})
+        assert clicked.status_code == 200 and clicked.json()["messages"]
+
+        history = http.get("/api/history", headers=bearer(token)).json()["messages"]
+        assert [m["text"] for m in history if m["role"] == "visitor"] == [concern, offered[0]["title"]]
+        assistant = [m["text"] for m in history if m["role"] == "assistant"]
+        assert [m["text"] for m in messages if m["text"]] == assistant[: len([m for m in messages if m["text"]])]
+        assert http.get("/api/history", headers=bearer(other)).json() == {"messages": []}
+        assert http.get("/api/history", headers=bearer(_altered(token, 0))).status_code == 401
+
+    # Rasa saw the server-derived conversation id, never the token.
+    conversation_id = SessionTokens(stack.settings.secret_key).conversation_id(token.split(".")[0])
+    events = stack.tracker(conversation_id)["events"]
+    assert [e["text"] for e in events if e["event"] == "user"][0] == concern

@@ -119,8 +119,8 @@ def _bot_buttons(event: Dict[str, Any]) -> List[Dict[str, str]]:
 def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Tracker events -> the transcript the visitor saw: [{"role", "text", "buttons", "time"}].
 
-    A visitor turn that is a button payload ("/intent{...}") shows the title of the button offered
-    in the assistant's preceding turn, or the payload when no offered button matches.
+    A visitor turn that is a button's payload ("/intent{...}", or plain text) shows the title of the
+    button offered in the assistant's preceding turn; an unmatched payload is shown as it was sent.
     """
     items: List[Dict[str, Any]] = []
     offered: List[Dict[str, str]] = []  # buttons of the assistant's turn since the last visitor turn
@@ -130,8 +130,7 @@ def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             text = event.get("text")
             if not isinstance(text, str) or not text.strip():
                 continue
-            if text.startswith(INTENT_PREFIX):
-                text = next((b["title"] for b in offered if b["payload"] == text), text)
+            text = next((b["title"] for b in offered if b["payload"] == text), text)
             time = _iso(event.get("timestamp"))
             items.append({"role": "visitor", "text": text, "buttons": [], "time": time})
             offered = []
