@@ -103,9 +103,22 @@ class ActionAskPreferredTime(Action):
         return "action_ask_preferred_time"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        if times_offered_this_turn(tracker):
+            return []  # the validator just explained why and offered the nearest free times
         offer_free_times(dispatcher, "When would you like to come in? Pick a time or type one, "
                                      "for example \"next Tuesday afternoon\".")
         return []
+
+
+def times_offered_this_turn(tracker: Tracker) -> bool:
+    """Whether slot buttons went out since the visitor's last message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        buttons_sent = (event.get("data") or {}).get("buttons") or [] if event.get("event") == "bot" else []
+        if any(str(b.get("payload", "")).startswith("/choose_slot") for b in buttons_sent):
+            return True
+    return False
 
 
 class ActionBookConsultation(Action):
@@ -133,4 +146,5 @@ class ActionBookConsultation(Action):
             lines.append("Because of one of your answers, this visit is for a consultation only, with "
                          "no treatment; a clinician will review your answers first.")
         dispatcher.utter_message(text="\n".join(lines))
-        return [SlotSet("booking_reference_issued", booking.reference)]
+        # The time is spent: a second booking in this conversation asks for a new one.
+        return [SlotSet("booking_reference_issued", booking.reference), SlotSet("preferred_time", None)]

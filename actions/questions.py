@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entities, latest_intent, profile
+from actions.common import buttons, latest_entities, latest_intent, profile
 from bot.answers import QUESTION_INTENTS, answer_question
 from bot.concerns import read_concern
 
@@ -22,5 +22,11 @@ class ActionAnswerQuestion(Action):
             return []
         mentioned = read_concern(latest_entities(tracker), None).single
         concern = mentioned or tracker.get_slot("concern")
-        dispatcher.utter_message(text=answer_question(profile(), intent, concern))
+        answer = answer_question(profile(), intent, concern)
+        if tracker.active_loop_name is None:
+            dispatcher.utter_message(text=f"{answer}\nWould you like to book a free consultation?",
+                                     buttons=buttons([("Book a free consultation", "/request_booking"),
+                                                      ("Talk to a person", "/human_handoff")]))
+        else:
+            dispatcher.utter_message(text=answer)
         return []

@@ -9,6 +9,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.settings import Settings, load_settings
+from bot.web.gateway import routes as gateway_routes
+from bot.web.staff import routes as staff_routes
 
 
 async def health(_request):
@@ -17,24 +19,4 @@ async def health(_request):
 
 def create_app(settings: Optional[Settings] = None) -> Starlette:
     settings = settings or load_settings()
-    routes = [Route("/health", health)]
-    for part in _parts():
-        routes.extend(part(settings))
-    return Starlette(routes=routes)
-
-
-def _parts():
-    """The route factories of each part; a part missing from a checkout is skipped, not faked."""
-    factories = []
-    try:
-        from bot.web.gateway import routes as gateway_routes
-    except ImportError:
-        gateway_routes = None
-    try:
-        from bot.web.staff import routes as staff_routes
-    except ImportError:
-        staff_routes = None
-    for factory in (gateway_routes, staff_routes):
-        if factory is not None:
-            factories.append(factory)
-    return factories
+    return Starlette(routes=[Route("/health", health), *gateway_routes(settings), *staff_routes(settings)])
