@@ -44,6 +44,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"  # git-ignored
 UTC = timezone.utc  # noqa: UP017 (Python 3.10)
 EMAIL, PASSWORD = "frontdesk@clinic.example", "correct horse battery"
 
@@ -119,10 +120,11 @@ def seeded(engine, database_url) -> int:
         consent_at=now - timedelta(minutes=5), conversation_id="conv-dana",
         answers=[
             ("allergy", "Have you ever had an allergy or reaction to a botulinum toxin product, "
-             "or to human albumin?", False, []),
-            ("pregnancy", "Are you pregnant, trying to become pregnant, or breastfeeding?", False, []),
-            ("blood_thinners", "Do you take blood thinners, aspirin or NSAIDs?", True,
-             ["bleeding_risk"]),
+             "or to human albumin?", {"answer": "no"}, []),
+            ("pregnancy", "Are you pregnant, trying to become pregnant, or breastfeeding?",
+             {"answer": "no"}, []),
+            ("blood_thinners", "Do you take blood thinners, aspirin or NSAIDs?",
+             {"answer": "yes", "detail": "low-dose aspirin daily"}, ["bleeding_risk"]),
         ],
         appointments=[("H4KP7W", start, "booked")],
     )
@@ -173,7 +175,8 @@ def test_staff_find_read_change_and_sign_out(seeded, server, browser, engine, tm
     assert page.locator("#transcript .turn.visitor").count() == 2
     assert page.locator("#transcript .turn.assistant").count() == 3
     assert page.locator("#screening tr.flagged").count() == 1
-    assert "bleeding risk" in page.locator("#screening tr.flagged").inner_text()
+    flagged = page.locator("#screening tr.flagged").inner_text()
+    assert "bleeding risk" in flagged and "Yes: low-dose aspirin daily" in flagged
     intake_shot = tmp_path / "staff-intake.png"
     page.screenshot(path=str(intake_shot), full_page=True)
 
@@ -274,7 +277,8 @@ class ChatVisitor:
 
 @pytest.mark.stack
 def test_staff_handle_a_booking_made_through_the_chat(stack, browser):
-    name = f"Casey Chat {uuid.uuid4().hex[:6]}"
+    letters = "".join(chr(ord("a") + int(ch, 16)) for ch in uuid.uuid4().hex[:6])
+    name = f"Casey {letters.capitalize()}"  # unique, and letters only, as the name form wants
     reference = ChatVisitor(stack.web_url).book(name, "818 555 0142")
     engine = engine_for(stack.database_url)
     email = f"staff-{uuid.uuid4().hex[:8]}@clinic.example"
@@ -304,6 +308,8 @@ def test_staff_handle_a_booking_made_through_the_chat(stack, browser):
     assert reference in transcript.inner_text()  # the assistant's confirmation
     assert page.locator("#transcript .turn.visitor").count() >= 3
     assert reference in page.inner_text("#appointments")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "staff-intake-from-chat.png"), full_page=True)
 
     target = {"new": "reviewed", "booked": "closed"}.get(status_before, "closed")
     page.select_option("#new-status", target)

@@ -108,6 +108,21 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 def _answer_text(value: Any) -> str:
+    """A stored screening answer in words. bot.screening stores `{"answer": "yes"|"no"|"unsure"|
+    number|[choices], "detail"?: text, "range"?: [low, high]}`; anything else is shown as it is."""
+    if isinstance(value, dict) and "answer" in value:
+        main = value["answer"]
+        text = _answer_text(main)
+        if isinstance(main, str):
+            text = text[:1].upper() + text[1:]
+        extra = {key: item for key, item in value.items() if key not in ("answer", "detail", "range")}
+        if isinstance(value.get("range"), (list, tuple)) and len(value["range"]) == 2:
+            text += f" (said {value['range'][0]}-{value['range'][1]})"
+        if value.get("detail"):
+            text += f": {value['detail']}"
+        if extra:
+            text += f" ({_answer_text(extra)})"
+        return text
     if value is True:
         return "Yes"
     if value is False:
