@@ -22,8 +22,12 @@ _CHOICES = {"cancel": ("cancel", "call off", "delete"),
 
 
 def find_reference(text: Text) -> Optional[Text]:
-    match = _REFERENCE.search(text.upper())
-    return match.group(1) if match else None
+    """The first six-character word with a digit in it (every reference has one, see new_reference),
+    so 'my reference number is K7M2QX' does not read NUMBER as the code."""
+    for candidate in _REFERENCE.findall(text.upper()):
+        if any(c.isdigit() for c in candidate):
+            return candidate
+    return None
 
 
 def read_choice(text: Text) -> Optional[Text]:

@@ -134,7 +134,7 @@ def parse_profile(data: Any) -> ClinicProfile:
     clinic = _require(data, "clinic", "")
     try:
         tz = ZoneInfo(_text(clinic, "timezone", "clinic"))
-    except ZoneInfoNotFoundError as exc:
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # ValueError: a path-like key
         raise ProfileError("clinic.timezone", f"unknown time zone {clinic.get('timezone')!r}") from exc
 
     hours_raw = _require(data, "office_hours", "")
@@ -160,8 +160,11 @@ def parse_profile(data: Any) -> ClinicProfile:
     length = _require(consultation, "length_minutes", "consultation")
     if not isinstance(length, int) or not 5 <= length <= 240:
         raise ProfileError("consultation.length_minutes", "must be a whole number of minutes, 5-240")
-    for key in ("what_happens", "same_day_treatment", "price"):
+    for key in ("name", "with_whom", "what_happens", "same_day_treatment", "price"):
         _text(consultation, key, "consultation")
+    horizon = _require(consultation, "booking_horizon_days", "consultation")
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 365:
+        raise ProfileError("consultation.booking_horizon_days", "must be a whole number of days, 1-365")
 
     treatment_raw = _require(data, "treatment", "")
     treatment = {key: _text(treatment_raw, key, "treatment") for key in TREATMENT_FIELDS}

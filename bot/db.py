@@ -52,12 +52,23 @@ def make_engine(database_url: str) -> Engine:
     engine = create_engine(database_url, future=True, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
 
+        # pysqlite starts transactions late and commits on its own, which breaks SAVEPOINTs (a
+        # released savepoint would commit the unit of work so far). Let SQLAlchemy own the
+        # transaction (the SQLAlchemy docs' pysqlite recipe). A unit of work opened with
+        # `for_write=True` begins IMMEDIATE: it takes the write lock at once, so two writers wait
+        # for each other (busy_timeout) instead of failing when both try to upgrade a read lock.
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver hook
+        def _sqlite_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):  # pragma: no cover - driver hook
+            immediate = connection.get_execution_options().get(WRITE_OPTION)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -68,10 +79,15 @@ def engine_for(database_url: str) -> Engine:
     return make_engine(database_url)
 
 
+WRITE_OPTION = "clinic_for_write"
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on error, always close."""
-    session = sessionmaker(bind=engine, future=True, expire_on_commit=False)()
+def session_scope(engine: Engine, for_write: bool = False) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error, always close. `for_write` marks a
+    unit of work that will write (SQLite then locks for writing at its start)."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if for_write else engine
+    session = sessionmaker(bind=bind, future=True, expire_on_commit=False)()
     try:
         yield session
         session.commit()

@@ -57,12 +57,12 @@ def taken_starts(engine: Engine, profile: ClinicProfile, now: datetime) -> List[
 
 
 def set_concern(engine: Engine, conversation_id: str, concern: str) -> None:
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         intake_for_conversation(session, conversation_id).concern = concern
 
 
 def record_consent(engine: Engine, conversation_id: str, given: bool) -> None:
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         intake = intake_for_conversation(session, conversation_id)
         if given:
             intake.consent_at, intake.consent_declined_at = utcnow(), None
@@ -77,7 +77,7 @@ def save_screening_answer(
     engine: Engine, conversation_id: str, key: str, text: str, value: Any, flags: List[str]
 ) -> None:
     """Store (or replace) one structured answer; refused unless the visitor consented."""
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         intake = intake_for_conversation(session, conversation_id)
         if intake.consent_at is None:
             raise PermissionError("no consent recorded for this conversation")
@@ -94,7 +94,7 @@ def save_screening_answer(
 
 
 def set_consultation_only(engine: Engine, conversation_id: str, value: bool) -> None:
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         intake_for_conversation(session, conversation_id).consultation_only = value
 
 
@@ -108,7 +108,7 @@ def book(
     concern: Optional[str] = None,
 ) -> BookingInfo:
     """Store the contact and the appointment in one unit of work; SlotTaken if the slot went."""
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         intake = intake_for_conversation(session, conversation_id)
         if concern:
             intake.concern = concern
@@ -147,7 +147,7 @@ def _owned_appointment(session, reference: str, contact: ContactDetails) -> Opti
 
 
 def cancel_booking(engine: Engine, reference: str, contact: ContactDetails) -> Optional[BookingInfo]:
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         appointment = _owned_appointment(session, reference, contact)
         if appointment is None:
             return None
@@ -160,7 +160,7 @@ def reschedule_booking(
 ) -> Optional[BookingInfo]:
     """Move a booking: the old one is marked rescheduled and a new one (new reference) holds the
     new time, in one unit of work; SlotTaken leaves the old booking as it was."""
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         old = _owned_appointment(session, reference, contact)
         if old is None:
             return None
@@ -174,7 +174,7 @@ def reschedule_booking(
 
 
 def record_alert(engine: Engine, conversation_id: str, kind: str, message: str) -> int:
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         intake = intake_for_conversation(session, conversation_id)
         intake.safety_flag = "emergency" if "emergency" in (intake.safety_flag, kind) else kind
         alert = Alert(intake=intake, kind=kind, priority=ALERT_PRIORITY[kind], message=message)
@@ -186,7 +186,7 @@ def record_alert(engine: Engine, conversation_id: str, kind: str, message: str) 
 def save_callback(
     engine: Engine, conversation_id: str, name: str, phone: str, best_time: str, reason: str
 ) -> int:
-    with session_scope(engine) as session:
+    with session_scope(engine, for_write=True) as session:
         intake = intake_for_conversation(session, conversation_id)
         if intake.contact is None:
             save_contact(session, intake, name, phone, None)

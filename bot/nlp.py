@@ -63,6 +63,8 @@ def _token_pattern(nlp: Language, phrase: str) -> List[dict]:
         variants = {token.lower_, token.lemma_.lower()}
         for variant in list(variants):
             variants |= _forms_by_lemma().get(variant, set())
+        if token.is_alpha:  # plurals the lookup table lacks ("zits", "masseters")
+            variants |= {token.lower_ + "s", token.lower_ + "es"}
         pattern.append({"LOWER": {"IN": sorted(variants)}})
     return pattern
 

@@ -24,8 +24,15 @@ class SlotTaken(Exception):
     """Another booking holds this start time."""
 
 
+REFERENCE_DIGITS = "".join(c for c in REFERENCE_ALPHABET if c.isdigit())
+
+
 def new_reference() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    """Six characters with at least one digit, so a reference never reads as an ordinary word."""
+    chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH)]
+    if not any(c.isdigit() for c in chars):
+        chars[secrets.randbelow(REFERENCE_LENGTH)] = secrets.choice(REFERENCE_DIGITS)
+    return "".join(chars)
 
 
 def find_intake(session: Session, conversation_id: str) -> Optional[Intake]:

@@ -9,12 +9,15 @@ from typing import Optional
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _PHONE_CHARS = re.compile(r"^[\d\s().+-]+$")
+_GREETING = re.compile(r"^(hi|hello|hey|good (morning|afternoon|evening))\b[\s,.!]*", re.I)
+_PHONE_IN_TEXT = re.compile(r"\+?\(?\d[\d\s().-]*\d")
 _NAME_PREFIX = re.compile(
     r"^(hi|hello|hey)?[\s,]*(my name is|my name's|name is|i am|i'm|im|it's|its|this is|call me)\s+", re.I
 )
 _NAME_OK = re.compile(r"^[^\W\d_][^\W\d_ '.-]*([ '.-]+[^\W\d_]+)*\.?$", re.UNICODE)
 
-_NOT_NAMES = {"hi", "hello", "hey", "yes", "no", "ok", "okay", "sure", "thanks", "why", "what", "help"}
+_NOT_NAMES = {"hi", "hello", "hey", "there", "morning", "afternoon", "evening", "yes", "no", "ok", "okay",
+              "sure", "thanks", "why", "what", "help"}
 
 
 class Invalid(ValueError):
@@ -31,7 +34,7 @@ class ContactDetails:
 
 
 def clean_name(text: str) -> str:
-    name = _NAME_PREFIX.sub("", (text or "").strip()).strip(" .!,")
+    name = _NAME_PREFIX.sub("", _GREETING.sub("", (text or "").strip())).strip(" .!,")
     if not 2 <= len(name) <= 100 or not _NAME_OK.match(name) or name.lower() in _NOT_NAMES:
         raise Invalid("Please tell me your name using letters only, for example: Maria Lopez.")
     return " ".join(part[:1].upper() + part[1:] if part.islower() else part for part in name.split())
@@ -67,7 +70,7 @@ def clean_contact(text: str) -> ContactDetails:
     email = _EMAIL_IN_TEXT.search(text)
     if email:
         return ContactDetails(email=clean_email(email.group(0)))
-    candidate = re.sub(r"^[^\d+(]*", "", text)  # drop lead-in words such as "it's" or "call me on"
-    if re.search(r"\d", candidate):
-        return ContactDetails(phone=clean_phone(candidate.rstrip(" .")))
+    phone = _PHONE_IN_TEXT.search(text)  # the number without words around it ("call me on ... thanks")
+    if phone:
+        return ContactDetails(phone=clean_phone(phone.group(0)))
     raise Invalid("Please give a phone number (for example 818 555 0199) or an e-mail address.")

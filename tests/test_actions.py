@@ -615,9 +615,6 @@ async def test_manage_bad_reference(db, existing):
     assert "for example K7M2QX" in texts(messages)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: actions/manage.py:19-26 find_reference takes the first 6-letter word made of REFERENCE_ALPHABET "
-    "letters, so 'my reference number is K7M2QX' gives 'NUMBER' (also 'CHANGE', 'THANKS') instead of K7M2QX"))
 async def test_manage_reference_after_a_six_letter_word(db, existing):
     slots, _ = await validate(ValidateManageBookingForm(), "manage_booking_form", "booking_reference",
                               f"my reference number is {existing.reference}")

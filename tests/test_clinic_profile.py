@@ -194,9 +194,6 @@ def test_bad_timezone(raw, zone):
     assert error.key == "clinic.timezone"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: bot/clinic.py:136 only catches ZoneInfoNotFoundError; ZoneInfo raises a plain ValueError "
-    "for an absolute or '..' key, so no ProfileError naming clinic.timezone"))
 @pytest.mark.parametrize("zone", ["/etc/localtime", "../../etc/passwd"])
 def test_path_like_timezone_is_a_profile_error(raw, zone):
     data = copy.deepcopy(raw)
@@ -261,10 +258,6 @@ def test_missing_screening(raw):
     assert error.key == "screening"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: bot/clinic.py:160-164 does not validate consultation.with_whom / name / booking_horizon_days, "
-    "which answers.py:80, actions/booking.py:129 and scheduling.py:102 use: a broken profile loads and "
-    "fails later at runtime (KeyError/ValueError) instead of at start-up"))
 @pytest.mark.parametrize("key, mutate", [
     ("consultation.with_whom", lambda c: c.pop("with_whom")),
     ("consultation.name", lambda c: c.pop("name")),

@@ -108,16 +108,7 @@ def test_second_booking_of_the_same_start_raises_slot_taken(engine, profile):
         assert session.execute(select(Contact.name)).scalars().all() == ["Jane Doe"]
 
 
-SQLITE_SAVEPOINT_BUG = (
-    "bug: bot/db.py make_engine leaves pysqlite's transaction handling as is, so the SAVEPOINT in "
-    "bot/store.py:intake_for_conversation (begin_nested) runs outside a transaction and its RELEASE "
-    "commits the new intake at once: a unit of work that then fails (SlotTaken, PermissionError) still "
-    "leaves the intake row on SQLite (PostgreSQL rolls it back)")
-
-
-def test_a_failed_unit_of_work_leaves_no_intake(engine, profile, request):
-    if engine.dialect.name == "sqlite":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=SQLITE_SAVEPOINT_BUG))
+def test_a_failed_unit_of_work_leaves_no_intake(engine, profile):
     book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
     with pytest.raises(SlotTaken):
         book(engine, profile, "conv-b", "Bob Roe", EMAIL, START)

@@ -57,10 +57,6 @@ def test_visitor_phrasings(nlp, text, expected):
     assert labels(nlp, text) == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: bot/nlp.py _token_pattern only adds the forms the spaCy lookup table knows; the table has no "
-    "'zits', 'underarms' or 'masseters', so these plurals of lexicon words ('zit', 'underarm', 'masseter') "
-    "are not labelled"))
 @pytest.mark.parametrize("text, expected", [
     ("I have zits on my chin", ["acne"]),
     ("my underarms are always wet", ["sweating"]),

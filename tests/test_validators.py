@@ -47,10 +47,6 @@ def test_clean_name_none_is_refused():
         clean_name(None)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: bot/validators.py:11-17 only strips a greeting when it is followed by 'my name is'/'I'm'..., and "
-    "_NOT_NAMES holds single words only, so 'hi there' / 'good morning' are stored as names and "
-    "'hello maria' becomes 'Hello Maria'"))
 @pytest.mark.parametrize("text", ["hi there", "good morning", "Good afternoon", "hello maria"])
 def test_greeting_phrases_are_not_stored_as_names(text):
     try:
@@ -171,9 +167,6 @@ def test_clean_contact_short_number(text):
     assert "10 digits" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: bot/validators.py:70-72 clean_contact strips words before a phone number but not after it, so "
-    "a number followed by words or '!' is refused as 'digits only'"))
 @pytest.mark.parametrize("text", ["818 555 0199 thanks", "my cell is 818 555 0199!", "818 555 0199, after 5pm"])
 def test_clean_contact_phone_followed_by_words(text):
     assert clean_contact(text) == ContactDetails(phone="+18185550199")
