@@ -17,6 +17,8 @@ from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.validators import Invalid, clean_contact
 
 _REFERENCE = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
+NOT_FOUND = ("I couldn't find an active booking with that reference and contact any more, so nothing was "
+             "changed. Please call us on {phone} and we'll sort it out.")
 _CHOICES = {"cancel": ("cancel", "call off", "delete"),
             "reschedule": ("reschedule", "move", "change", "another time", "different time", "rebook")}
 
@@ -107,6 +109,8 @@ class ActionFinishManageBooking(Action):
                 dispatcher.utter_message(text=(
                     f"Your consultation on {scheduling.describe_slot(clinic, booking.start)} is "
                     f"cancelled. You're welcome to book again any time."))
+            else:
+                dispatcher.utter_message(text=NOT_FOUND.format(phone=clinic.phone))
             return [SlotSet("preferred_time", None)]
         start = scheduling.parse_slot_payload(tracker.get_slot("preferred_time") or "")
         try:
@@ -118,5 +122,6 @@ class ActionFinishManageBooking(Action):
             dispatcher.utter_message(text=(
                 f"Done: your consultation is now on {scheduling.describe_slot(clinic, booking.start)}. "
                 f"Your new reference is {booking.reference}."))
-            return [SlotSet("booking_reference_issued", booking.reference)]
-        return []
+            return [SlotSet("booking_reference_issued", booking.reference), SlotSet("preferred_time", None)]
+        dispatcher.utter_message(text=NOT_FOUND.format(phone=clinic.phone))
+        return [SlotSet("preferred_time", None)]

@@ -7,11 +7,16 @@ Use the session-scoped fixture `stack` (re-exported by tests/conftest.py). Start
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Optional
 
 import httpx
 import pytest
+import uvicorn
 
 from bot.migrate import upgrade
 from bot.runner import child_environment, server_commands, start_logged, stop, wait_until_up
@@ -42,6 +47,26 @@ class Stack:
                              params={"token": self.settings.rasa_token}, timeout=30)
         response.raise_for_status()
         return response.json()
+
+
+@contextmanager
+def serve_in_thread(app, port: Optional[int] = None) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a thread on a free local port; yields its base URL.
+    ws="none": the websockets version Rasa pins is too old for uvicorn's websocket support."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off", ws="none"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def free_port() -> int:
@@ -80,4 +105,4 @@ def stack(tmp_path_factory) -> Stack:
         stop(children)
 
 
-__all__ = ["Stack", "free_port", "stack"]
+__all__ = ["Stack", "free_port", "serve_in_thread", "stack"]

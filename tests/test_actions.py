@@ -670,7 +670,8 @@ async def test_manage_reschedule(db, profile, existing):
     assert new.start_at == new_start and new.reference != existing.reference
     assert f"Your new reference is {new.reference}." in texts(messages)
     assert scheduling.describe_slot(profile, new_start) in texts(messages)
-    assert events == [{"event": "slot", "timestamp": None, "name": "booking_reference_issued", "value": new.reference}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "booking_reference_issued", "value": new.reference},
+                      {"event": "slot", "timestamp": None, "name": "preferred_time", "value": None}]
 
 
 async def test_manage_with_the_wrong_contact_changes_nothing(db, profile, existing):
@@ -680,6 +681,7 @@ async def test_manage_with_the_wrong_contact_changes_nothing(db, profile, existi
                  "manage_choice": choice, **extra}
         _, messages = await run(ActionFinishManageBooking(), make_tracker(slots=slots))
         assert "cancelled" not in texts(messages) and "new reference" not in texts(messages)
+        assert "nothing was changed" in texts(messages) and profile.phone in texts(messages)
     assert [(a.reference, a.status) for a in appointments(db)] == [(existing.reference, "booked")]
 
 

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import time
 from dataclasses import replace
 from typing import Any, Dict, List
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -29,6 +26,7 @@ from bot.web.gateway import STATIC_DIR, Gateway, routes
 from bot.web.rasa_client import history_from_events, normalise_replies, offered_buttons
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import SessionTokens
+from tests.stack import free_port, serve_in_thread
 
 SECRET = "gateway-test-secret-key"
 RASA_TOKEN = "rasa-test-token"
@@ -37,12 +35,6 @@ AREA_BUTTONS = [
     {"title": "Underarms", "payload": '/choose_area{"area": "underarms"}'},
     {"title": "Palms", "payload": '/choose_area{"area": "palms"}'},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_settings(rasa_url: str, **overrides: Any) -> Settings:
@@ -105,22 +97,14 @@ class FakeRasa:
                 Route("/conversations/{sender:path}/tracker", self.tracker, methods=["GET"]),
             ]
         )
-        # ws="none": the websockets version Rasa pins is too old for uvicorn's websocket support.
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", ws="none")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._serving = serve_in_thread(app, self.port)
 
     def start(self) -> FakeRasa:
-        self.thread.start()
-        deadline = time.time() + 10
-        while not self.server.started:
-            assert time.time() < deadline, "fake Rasa did not start"
-            time.sleep(0.02)
+        self._serving.__enter__()
         return self
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self._serving.__exit__(None, None, None)
 
     def _log(self, sender: str) -> List[Dict[str, Any]]:
         return self.events.setdefault(

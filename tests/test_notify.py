@@ -6,7 +6,6 @@ import datetime as dt
 import email
 import ipaddress
 import logging
-import socket
 import ssl
 from email import policy
 from pathlib import Path
@@ -18,6 +17,7 @@ from aiosmtpd.smtp import AuthResult
 from bot import notify
 from bot.notify import booking_ics, fold, ics_escape, notify_alert, notify_booking, notify_callback
 from bot.settings import Settings
+from tests.stack import free_port
 
 UTC = dt.timezone.utc
 START = dt.datetime(2025, 7, 15, 17, 0, tzinfo=UTC)  # Tuesday 15 July 2025, 10:00 am in Encino
@@ -30,12 +30,6 @@ BOOKING = {
     "start": START,
     "reference": "ABC234",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Collector:

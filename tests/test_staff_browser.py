@@ -17,8 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -34,6 +32,7 @@ from bot.settings import PROJECT_ROOT
 from bot.staff_auth import add_user
 from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.web.app import create_app
+from tests.stack import serve_in_thread
 
 try:  # the helpers of the TestClient tests (tests/ may or may not become a package)
     from tests.test_staff_web import make_settings, save_transcript, seed_intake
@@ -53,43 +52,22 @@ REFERENCE = re.compile(rf"\b[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}\b")
 # Buttons a visitor who wants to book never takes: they lead away from booking.
 AVOID = ("/human_handoff", "/decline_consent", "/deny_booking", "/ask_")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def server(database_url):
     """The whole web app (create_app) served by uvicorn on a free port, in a thread."""
-    import uvicorn
-
-    port = _free_port()
-    app = create_app(make_settings(database_url))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                            ws="none")  # Rasa pins an old websockets; the dashboard needs none
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(make_settings(database_url))) as url:
+        yield url
 
 
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                               headless=True)

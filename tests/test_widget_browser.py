@@ -12,16 +12,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List
+from typing import Callable, Dict, List
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -34,6 +29,7 @@ from bot.readout import intake_summaries
 from bot.settings import PROJECT_ROOT
 from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.web.gateway import Gateway
+from tests.stack import serve_in_thread
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -378,24 +374,6 @@ def test_an_api_error_shows_a_friendly_line_and_keeps_the_typed_text(page_factor
     expect(widget.input).to_have_value("")
 
 
-@contextmanager
-def serve(app) -> Iterator[str]:
-    """Serve an ASGI app on a free local port in a thread; its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_one_script_line_on_another_site(stack, page_factory):
@@ -411,9 +389,9 @@ def test_one_script_line_on_another_site(stack, page_factory):
         )
 
     site_app = Starlette(routes=[Route("/", clinic_site)])
-    with serve(site_app) as site, serve(site_app) as other_site:
+    with serve_in_thread(site_app) as site, serve_in_thread(site_app) as other_site:
         settings = replace(stack.settings, cors_origins=(site,))  # the stack's Rasa, secret and store
-        with serve(Starlette(routes=Gateway(settings).routes())) as gateway:
+        with serve_in_thread(Starlette(routes=Gateway(settings).routes())) as gateway:
             site_port_holder["gateway"] = gateway
             page = page_factory()
             page.goto(site + "/")
