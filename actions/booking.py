@@ -11,11 +11,11 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import buttons, engine, notify_in_background, now, profile
+from actions.common import buttons, cleaned, engine, notify_in_background, now, profile
 from bot import scheduling
 from bot.intake_service import SlotTaken, book, taken_starts
 from bot.notify import notify_booking
-from bot.validators import Invalid, clean_contact, clean_name
+from bot.validators import clean_contact, clean_name
 
 MAX_SLOT_BUTTONS = 6
 REASONS = {
@@ -79,19 +79,11 @@ class ValidateBookingForm(FormValidationAction):
 
     def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            return {"full_name": clean_name(str(value))}
-        except Invalid as problem:
-            dispatcher.utter_message(text=str(problem))
-            return {"full_name": None}
+        return cleaned("full_name", clean_name, value, dispatcher)
 
     def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            return {"contact": clean_contact(str(value)).describe()}
-        except Invalid as problem:
-            dispatcher.utter_message(text=str(problem))
-            return {"contact": None}
+        return cleaned("contact", lambda text: clean_contact(text).describe(), value, dispatcher)
 
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:

@@ -7,10 +7,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import engine, notify_in_background, profile
+from actions.common import cleaned, engine, notify_in_background, profile
 from bot.intake_service import save_callback
 from bot.notify import notify_callback
-from bot.validators import Invalid, clean_name, clean_phone
+from bot.validators import clean_name, clean_phone
 
 MAX_BEST_TIME_CHARS = 200
 
@@ -21,19 +21,11 @@ class ValidateCallbackForm(FormValidationAction):
 
     def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            return {"full_name": clean_name(str(value))}
-        except Invalid as problem:
-            dispatcher.utter_message(text=str(problem))
-            return {"full_name": None}
+        return cleaned("full_name", clean_name, value, dispatcher)
 
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            return {"callback_phone": clean_phone(str(value))}
-        except Invalid as problem:
-            dispatcher.utter_message(text=str(problem))
-            return {"callback_phone": None}
+        return cleaned("callback_phone", clean_phone, value, dispatcher)
 
     def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:

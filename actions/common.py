@@ -8,11 +8,13 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
 from bot.clinic import ClinicProfile, cached_profile
 from bot.db import engine_for
 from bot.settings import Settings, load_settings
+from bot.validators import Invalid
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +49,16 @@ def latest_entities(tracker: Tracker) -> List[Dict[Text, Any]]:
 def notify_in_background(send: Callable[..., bool], info: Dict[Text, Any]) -> None:
     """Mail staff without holding up the visitor's reply; bot.notify never raises and logs failures."""
     asyncio.get_running_loop().run_in_executor(None, send, settings(), profile(), info)
+
+
+def cleaned(slot: Text, clean: Callable[[Text], Any], value: Any,
+            dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    """A form validator's answer: the cleaned value, or None plus the validator's message."""
+    try:
+        return {slot: clean(str(value))}
+    except Invalid as problem:
+        dispatcher.utter_message(text=str(problem))
+        return {slot: None}
 
 
 def buttons(options: List[tuple]) -> List[Dict[Text, Text]]:

@@ -9,10 +9,13 @@ import subprocess
 import sys
 import uuid
 
+import httpx
 import pytest
 
 from actions.prompts import PROMPTS
 from bot.clinic import cached_profile
+from bot.db import make_engine, session_scope
+from bot.transcripts import transcript
 
 pytestmark = pytest.mark.stack
 NAME_PROMPT = PROMPTS["full_name"][0]
@@ -81,6 +84,18 @@ def test_described_concern_books_inside_office_hours(stack):
     assert row["appointment"]["status"] == "booked"
     assert row["appointment"]["start"] == chosen
     assert row["appointment"]["reference"] == reference.group(1)
+
+    # The transcript is in the same database as the intake (Rasa's SQL tracker store).
+    with session_scope(make_engine(stack.database_url)) as session:
+        turns = transcript(session, sender)
+    assert turns[0]["role"] == "visitor" and turns[0]["text"] == "my armpits sweat through every shirt"
+    assert any(t["role"] == "assistant" and reference.group(1) in t["text"] for t in turns)
+
+
+def test_rasa_http_api_needs_the_token(stack):
+    assert httpx.get(f"{stack.rasa_url}/conversations/someone/tracker", timeout=10).status_code == 401
+    wrong = httpx.get(f"{stack.rasa_url}/conversations/someone/tracker", params={"token": "wrong"}, timeout=10)
+    assert wrong.status_code == 401
 
 
 def stack_env(stack):
