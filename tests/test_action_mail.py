@@ -1,0 +1,83 @@
+"""The conversation's staff e-mails, end to end from the actions to a real SMTP server (aiosmtpd)
+on localhost: a booking (with its .ics), a callback request and an urgent alert."""
+from __future__ import annotations
+
+import asyncio
+import email
+import time
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from actions import common
+from actions.booking import ActionBookConsultation
+from actions.callback import ActionSaveCallback
+from actions.safety import ActionHandleRedFlag
+from tests.stack import free_port
+from tests.test_actions import booking_slots, free_start, make_tracker, run
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    async def wait_for(self, count: int, timeout: float = 10.0):
+        """Mail goes out in the background (the visitor's reply never waits for SMTP)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            assert time.monotonic() < deadline, f"{len(self.messages)} of {count} e-mails arrived"
+            await asyncio.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def inbox(database_url, monkeypatch):
+    """Actions pointed at the test database and at a real SMTP server on localhost."""
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(controller.port))
+    monkeypatch.setenv("CLINIC_NOTIFY_EMAIL", "frontdesk@clinic.example")
+    monkeypatch.setenv("MAIL_FROM", "assistant@clinic.example")
+    common.settings.cache_clear()
+    try:
+        yield box
+    finally:
+        common.engine().dispose()
+        common.settings.cache_clear()
+        controller.stop()
+
+
+async def test_a_booking_mails_the_clinic_with_a_calendar_entry(inbox, profile):
+    start = free_start(common.engine(), profile, days_ahead=3)
+    _, messages = await run(ActionBookConsultation(), make_tracker(slots=booking_slots(start)))
+    reference = next(m["text"] for m in messages if "reference is" in m["text"]).split("reference is ")[1][:6]
+    [mail] = await inbox.wait_for(1)
+    assert mail["To"] == "frontdesk@clinic.example"
+    assert reference in mail["Subject"]
+    calendar = [part for part in mail.iter_attachments() if part.get_content_type() == "text/calendar"]
+    assert calendar and f"UID:{reference}@" in calendar[0].get_content()
+
+
+async def test_a_callback_request_mails_the_clinic(inbox):
+    slots = {"full_name": "Ana Ruiz", "callback_phone": "+13105550123", "callback_time": "weekday mornings"}
+    await run(ActionSaveCallback(), make_tracker(slots=slots))
+    [mail] = await inbox.wait_for(1)
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Callback requested" in mail["Subject"]
+    assert "Ana Ruiz" in body and "weekday mornings" in body
+
+
+async def test_an_emergency_mails_an_urgent_alert_with_the_visitors_words(inbox):
+    words = "I had botox yesterday and now I can't swallow"
+    await run(ActionHandleRedFlag(), make_tracker(text=words, intent="report_emergency"))
+    [mail] = await inbox.wait_for(1)
+    assert mail["Subject"].startswith("URGENT")
+    assert words in mail.get_body(preferencelist=("plain",)).get_content()
