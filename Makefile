@@ -56,6 +56,7 @@ test: lint validate pytest test-stories
 nlu-eval: install
 	$(BOT) rasa test nlu --nlu data --cross-validation --folds 3 --out results/nlu-cv
 	$(BOT) rasa test nlu --nlu tests/nlu/heldout.yml --model models/clinic.tar.gz --out results/nlu-heldout
+	$(PY) -m tools.concern_entity_eval tests/nlu/heldout.yml data/nlu/concerns.yml
 
 bench: train migrate
 	$(PY) -m tools.bench
