@@ -11,7 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import buttons, cleaned, engine, notify_in_background, now, profile
+from actions.common import buttons, cleaned, engine, notify_in_background, now, profile, visitor_answer
 from bot import scheduling
 from bot.intake_service import SlotTaken, book, taken_starts
 from bot.notify import notify_booking
@@ -77,14 +77,17 @@ class ValidateBookingForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_booking_form"
 
+    @visitor_answer
     def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
         return cleaned("full_name", clean_name, value, dispatcher)
 
+    @visitor_answer
     def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
         return cleaned("contact", lambda text: clean_contact(text).describe(), value, dispatcher)
 
+    @visitor_answer
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
         return {"preferred_time": requested_start(dispatcher, str(value))}

@@ -7,7 +7,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import cleaned, engine, notify_in_background, profile
+from actions.common import cleaned, engine, notify_in_background, profile, visitor_answer
 from bot.intake_service import save_callback
 from bot.notify import notify_callback
 from bot.validators import clean_name, clean_phone
@@ -19,14 +19,17 @@ class ValidateCallbackForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_callback_form"
 
+    @visitor_answer
     def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
         return cleaned("full_name", clean_name, value, dispatcher)
 
+    @visitor_answer
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
         return cleaned("callback_phone", clean_phone, value, dispatcher)
 
+    @visitor_answer
     def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         text = " ".join(str(value).split())

@@ -3,6 +3,8 @@ readers. Loaded once per action-server process."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Text
@@ -11,8 +13,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
+from bot.answers import answer_question, explain_concern
 from bot.clinic import ClinicProfile, cached_profile
+from bot.concerns import read_concern
 from bot.db import engine_for
+from bot.intake_service import set_concern
+from bot.interruptions import interruption_kind
 from bot.settings import Settings, load_settings
 from bot.validators import Invalid
 
@@ -49,6 +55,47 @@ def latest_entities(tracker: Tracker) -> List[Dict[Text, Any]]:
 def notify_in_background(send: Callable[..., bool], info: Dict[Text, Any]) -> None:
     """Mail staff without holding up the visitor's reply; bot.notify never raises and logs failures."""
     asyncio.get_running_loop().run_in_executor(None, send, settings(), profile(), info)
+
+
+def visitor_answer(validate: Callable) -> Callable:
+    """Wraps a form's validate_<slot> method. A slot an action just cleared (None) is not an answer
+    and is left alone; a question or a concern typed instead of an answer is dealt with here and
+    the slot stays empty, so the form asks its question again (it resumes where it was)."""
+    slot = validate.__name__[len("validate_"):]
+
+    @functools.wraps(validate)
+    async def wrapper(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain) -> Dict[Text, Any]:
+        if value is None:
+            return {slot: None}
+        handled = handle_interruption(dispatcher, tracker)
+        if handled is not None:
+            return {slot: None, **handled}
+        result = validate(self, value, dispatcher, tracker, domain)
+        return await result if inspect.isawaitable(result) else result
+
+    return wrapper
+
+
+def handle_interruption(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    """Answer an interrupting question or concern; the slot events to add, or None for an answer."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    confidence = (message.get("intent") or {}).get("confidence") or 0.0
+    mentioned = read_concern(latest_entities(tracker), None)
+    kind = interruption_kind(latest_text(tracker), intent, confidence, mentioned.single is not None)
+    if kind == "question":
+        concern = mentioned.single or tracker.get_slot("concern")
+        dispatcher.utter_message(text=answer_question(profile(), intent, concern))
+        return {}
+    if kind == "bot":
+        dispatcher.utter_message(response="utter_iamabot")
+        return {}
+    if kind == "concern":
+        set_concern(engine(), tracker.sender_id, mentioned.single)
+        dispatcher.utter_message(text=explain_concern(profile(), mentioned.single))
+        return {"concern": mentioned.single}
+    return None
 
 
 def cleaned(slot: Text, clean: Callable[[Text], Any], value: Any,

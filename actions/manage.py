@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import offer_alternatives, requested_start
-from actions.common import engine, profile
+from actions.common import engine, profile, visitor_answer
 from bot import scheduling
 from bot.intake_service import SlotTaken, cancel_booking, find_booking, reschedule_booking
 from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
@@ -59,6 +59,7 @@ class ValidateManageBookingForm(FormValidationAction):
             return [slot for slot in domain_slots if slot != "preferred_time"]
         return domain_slots
 
+    @visitor_answer
     def validate_booking_reference(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         reference = find_reference(str(value))
@@ -67,6 +68,7 @@ class ValidateManageBookingForm(FormValidationAction):
                                           "digits, for example K7M2QX. Please check your confirmation.")
         return {"booking_reference": reference}
 
+    @visitor_answer
     def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
         try:
@@ -83,6 +85,7 @@ class ValidateManageBookingForm(FormValidationAction):
         dispatcher.utter_message(text=f"Found it: your consultation on {when}.")
         return {"contact": contact.describe()}
 
+    @visitor_answer
     def validate_manage_choice(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         choice = read_choice(str(value))
@@ -90,6 +93,7 @@ class ValidateManageBookingForm(FormValidationAction):
             dispatcher.utter_message(text="Please say \"cancel\" or \"reschedule\".")
         return {"manage_choice": choice}
 
+    @visitor_answer
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
         return {"preferred_time": requested_start(dispatcher, str(value))}

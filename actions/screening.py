@@ -13,7 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import buttons, engine, latest_intent, profile
+from actions.common import buttons, engine, latest_intent, profile, visitor_answer
 from bot import screening
 from bot.intake_service import record_consent, save_screening_answer, set_consultation_only
 
@@ -74,6 +74,7 @@ class ValidateScreeningForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_screening_form"
 
+    @visitor_answer
     def validate_screening_complete(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         question = next_question(tracker)

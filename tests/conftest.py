@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from actions import common
 from bot.clinic import load_profile
 from bot.db import make_engine
 from bot.migrate import upgrade
@@ -57,6 +58,22 @@ def engine(database_url):
 @pytest.fixture(scope="session")
 def profile():
     return load_profile(PROJECT_ROOT / "clinic" / "profile.yml")
+
+
+@pytest.fixture
+def db(database_url, monkeypatch):
+    """Point the actions (actions.common.settings, cached) at the test database; yields its engine."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("RASA_TOKEN", "test-token")
+    monkeypatch.setenv("SECRET_KEY", "test-secret")
+    for name in ("SMTP_HOST", "CLINIC_NOTIFY_EMAIL", "CLINIC_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    common.settings.cache_clear()
+    assert common.settings().database_url == database_url
+    engine = common.engine()
+    yield engine
+    engine.dispose()
+    common.settings.cache_clear()
 
 
 from tests.stack import stack  # noqa: E402,F401  (the running assistant, for end-to-end tests)

@@ -40,22 +40,6 @@ SENDER = "conv-actions-1"
 PHONE = ContactDetails(phone="+18185550199")
 
 
-@pytest.fixture
-def db(database_url, monkeypatch):
-    """Point the actions (actions.common.settings, cached) at the test database; yields its engine."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("RASA_TOKEN", "test-token")
-    monkeypatch.setenv("SECRET_KEY", "test-secret")
-    for name in ("SMTP_HOST", "CLINIC_NOTIFY_EMAIL", "CLINIC_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    common.settings.cache_clear()
-    assert common.settings().database_url == database_url
-    engine = common.engine()
-    yield engine
-    engine.dispose()
-    common.settings.cache_clear()
-
-
 # --- helpers -------------------------------------------------------------------------------------
 
 
