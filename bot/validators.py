@@ -16,6 +16,8 @@ _NAME_PREFIX = re.compile(
 )
 _NAME_OK = re.compile(r"^[^\W\d_][^\W\d_ '.-]*([ '.-]+[^\W\d_]+)*\.?$", re.UNICODE)
 
+_TIME_WORDS = {"today", "tomorrow", "tonight", "next", "monday", "tuesday", "wednesday", "thursday", "friday",
+               "saturday", "sunday", "morning", "afternoon", "evening", "am", "pm", "noon", "week"}
 _NOT_NAMES = {"hi", "hello", "hey", "there", "morning", "afternoon", "evening", "yes", "no", "ok", "okay",
               "sure", "thanks", "why", "what", "help"}
 
@@ -35,7 +37,8 @@ class ContactDetails:
 
 def clean_name(text: str) -> str:
     name = _NAME_PREFIX.sub("", _GREETING.sub("", (text or "").strip())).strip(" .!,")
-    if not 2 <= len(name) <= 100 or not _NAME_OK.match(name) or name.lower() in _NOT_NAMES:
+    if (not 2 <= len(name) <= 100 or not _NAME_OK.match(name) or name.lower() in _NOT_NAMES
+            or _TIME_WORDS & set(name.lower().split())):  # "next tuesday afternoon" is a time, not a name
         raise Invalid("Please tell me your name using letters only, for example: Maria Lopez.")
     return " ".join(part[:1].upper() + part[1:] if part.islower() else part for part in name.split())
 

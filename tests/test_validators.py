@@ -170,3 +170,9 @@ def test_clean_contact_short_number(text):
 @pytest.mark.parametrize("text", ["818 555 0199 thanks", "my cell is 818 555 0199!", "818 555 0199, after 5pm"])
 def test_clean_contact_phone_followed_by_words(text):
     assert clean_contact(text) == ContactDetails(phone="+18185550199")
+
+
+@pytest.mark.parametrize("text", ["next tuesday afternoon", "tomorrow at 3", "Friday morning"])
+def test_times_are_not_names(text):
+    with pytest.raises(Invalid):
+        clean_name(text)
