@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,9 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import offer_alternatives, requested_start
-from actions.common import engine, profile, visitor_answer
+from actions.common import engine, notify_in_background, profile, visitor_answer
 from bot import scheduling
 from bot.intake_service import SlotTaken, cancel_booking, find_booking, reschedule_booking
+from bot.notify import notify_booking
 from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.validators import Invalid, clean_contact
 
@@ -123,6 +125,7 @@ class ActionFinishManageBooking(Action):
             offer_alternatives(dispatcher, "Sorry, that time was just taken.", start)
             return [SlotSet("preferred_time", None)]
         if booking:
+            notify_in_background(notify_booking, asdict(booking))  # the new booking, new reference
             dispatcher.utter_message(text=(
                 f"Done: your consultation is now on {scheduling.describe_slot(clinic, booking.start)}. "
                 f"Your new reference is {booking.reference}."))
