@@ -29,10 +29,12 @@ from bot import scheduling, screening
 from bot.clinic import CONCERN_KEYS
 from bot.db import session_scope
 from bot.intake_service import book, record_consent, save_screening_answer, taken_starts
-from bot.models import Alert, Appointment, Intake, ScreeningAnswer
+from bot.models import Alert, Intake, ScreeningAnswer
 from bot.settings import PROJECT_ROOT
 from bot.store import REFERENCE_ALPHABET
 from bot.validators import ContactDetails
+from tests import rows
+from tests.rows import appointments
 
 DOMAIN = {"forms": yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["forms"],
           "slots": {}}
@@ -97,29 +99,17 @@ def slot_starts_in(buttons_payloads: List[str]):
     return starts
 
 
-def intake(engine, sender: str = SENDER) -> Optional[Intake]:
-    with session_scope(engine) as session:
-        found = session.execute(select(Intake).where(Intake.conversation_id == sender)).scalar_one_or_none()
-        if found is not None:
-            session.expunge(found)
-        return found
-
-
-def appointments(engine):
-    with session_scope(engine) as session:
-        rows = session.execute(select(Appointment).order_by(Appointment.id)).scalars().all()
-        for row in rows:
-            session.expunge(row)
-        return rows
+def intake(engine, sender: str = SENDER):
+    return rows.intake(engine, sender)
 
 
 def stored_answers(engine, sender: str = SENDER):
     with session_scope(engine) as session:
-        rows = session.execute(
+        answers = session.execute(
             select(ScreeningAnswer).join(Intake).where(Intake.conversation_id == sender)
             .order_by(ScreeningAnswer.id)
         ).scalars().all()
-        return {row.question_key: (row.answer, row.flags) for row in rows}
+        return {row.question_key: (row.answer, row.flags) for row in answers}
 
 
 def free_start(engine, profile, days_ahead: int = 2, index: int = 0):

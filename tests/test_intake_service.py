@@ -29,6 +29,7 @@ from bot.intake_service import (
 from bot.models import Alert, Appointment, CallbackRequest, Contact, Intake, ScreeningAnswer
 from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.validators import ContactDetails
+from tests import rows
 
 UTC = timezone.utc
 LA = ZoneInfo("America/Los_Angeles")
@@ -39,18 +40,9 @@ EMAIL = ContactDetails(email="jane.doe@example.com")
 
 
 def _intake(engine, conversation_id) -> Intake:
-    with session_scope(engine) as session:
-        intake = session.execute(select(Intake).where(Intake.conversation_id == conversation_id)).scalar_one()
-        session.expunge(intake)
-        return intake
-
-
-def _appointments(engine):
-    with session_scope(engine) as session:
-        rows = session.execute(select(Appointment).order_by(Appointment.id)).scalars().all()
-        for row in rows:
-            session.expunge(row)
-        return rows
+    found = rows.intake(engine, conversation_id)
+    assert found is not None, f"no intake for {conversation_id}"
+    return found
 
 
 def _booked_at(engine, start) -> int:
@@ -93,7 +85,7 @@ def test_book_stores_contact_and_appointment(engine, profile):
 def test_book_refuses_a_naive_datetime(engine, profile):
     with pytest.raises(Exception, match="naive"):
         book(engine, profile, "conv-naive", "Jane Doe", PHONE, datetime(2031, 3, 4, 10, 0))
-    assert _appointments(engine) == []
+    assert rows.appointments(engine) == []
 
 
 def test_second_booking_of_the_same_start_raises_slot_taken(engine, profile):
@@ -102,7 +94,7 @@ def test_second_booking_of_the_same_start_raises_slot_taken(engine, profile):
     with pytest.raises(SlotTaken):
         book(engine, profile, "conv-b", "Bob Roe", EMAIL, START.astimezone(UTC))
     assert _booked_at(engine, START) == 1
-    [appointment] = _appointments(engine)
+    [appointment] = rows.appointments(engine)
     assert appointment.reference == first.reference
     with session_scope(engine) as session:  # the loser's contact was rolled back
         assert session.execute(select(Contact.name)).scalars().all() == ["Jane Doe"]
@@ -126,7 +118,7 @@ def test_same_visitor_booking_twice_updates_the_contact(engine, profile):
         contacts = session.execute(select(Contact)).scalars().all()
         assert [(c.name, c.phone, c.email) for c in contacts] == [("Jane Smith", None, "jane.doe@example.com")]
         assert contacts[0].id == intake.contact_id
-    assert len(_appointments(engine)) == 2
+    assert len(rows.appointments(engine)) == 2
 
 
 def test_cancel_frees_the_slot(engine, profile):
@@ -136,7 +128,7 @@ def test_cancel_frees_the_slot(engine, profile):
     assert _booked_at(engine, START) == 0
     again = book(engine, profile, "conv-b", "Bob Roe", EMAIL, START)
     assert again.reference != first.reference
-    assert {(a.reference, a.status) for a in _appointments(engine)} == {
+    assert {(a.reference, a.status) for a in rows.appointments(engine)} == {
         (first.reference, "cancelled"), (again.reference, "booked")}
     # a cancelled booking can't be cancelled or found again
     assert cancel_booking(engine, first.reference, PHONE) is None
@@ -146,7 +138,7 @@ def test_cancel_frees_the_slot(engine, profile):
 def test_cancel_with_wrong_contact_changes_nothing(engine, profile):
     first = book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
     assert cancel_booking(engine, first.reference, ContactDetails(phone="+18185550100")) is None
-    assert [a.status for a in _appointments(engine)] == ["booked"]
+    assert [a.status for a in rows.appointments(engine)] == ["booked"]
 
 
 def test_reschedule(engine, profile):
@@ -156,7 +148,7 @@ def test_reschedule(engine, profile):
     assert new.reference != old.reference and set(new.reference) <= set(REFERENCE_ALPHABET)
     assert new.start == LATER and new.status == "booked"
     assert new.intake_id == old.intake_id and new.name == "Jane Doe" and new.concern == "migraine"
-    by_reference = {a.reference: a for a in _appointments(engine)}
+    by_reference = {a.reference: a for a in rows.appointments(engine)}
     assert by_reference[old.reference].status == "rescheduled"
     assert by_reference[new.reference].status == "booked"
     assert by_reference[new.reference].contact_id == by_reference[old.reference].contact_id
@@ -169,7 +161,7 @@ def test_reschedule_with_wrong_contact_changes_nothing(engine, profile):
     old = book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
     assert reschedule_booking(engine, profile, old.reference, EMAIL, LATER) is None
     assert reschedule_booking(engine, profile, "ZZZZZZ", PHONE, LATER) is None
-    [appointment] = _appointments(engine)
+    [appointment] = rows.appointments(engine)
     assert (appointment.reference, appointment.status, appointment.start_at) == (old.reference, "booked", START)
 
 
@@ -178,7 +170,7 @@ def test_reschedule_into_a_taken_slot_keeps_the_old_booking(engine, profile):
     other = book(engine, profile, "conv-b", "Bob Roe", EMAIL, LATER)
     with pytest.raises(SlotTaken):
         reschedule_booking(engine, profile, old.reference, PHONE, LATER)
-    assert {(a.reference, a.status) for a in _appointments(engine)} == {
+    assert {(a.reference, a.status) for a in rows.appointments(engine)} == {
         (old.reference, "booked"), (other.reference, "booked")}
 
 
@@ -375,7 +367,7 @@ def test_concurrent_bookings_of_one_slot_book_exactly_one(engine, profile):
     assert len(winners) == 1 and len(losers) == RACERS - 1
 
     assert _booked_at(engine, START) == 1
-    [appointment] = _appointments(engine)
+    [appointment] = rows.appointments(engine)
     assert appointment.reference == winners[0].reference and appointment.status == "booked"
     with session_scope(engine) as session:
         owner = session.get(Intake, appointment.intake_id)
