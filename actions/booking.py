@@ -12,10 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import buttons, cleaned, engine, notify_in_background, now, profile, visitor_answer
-from bot import scheduling
-from bot.intake_service import SlotTaken, book, taken_starts
-from bot.notify import notify_booking
-from bot.validators import clean_contact, clean_name
+from bot.adapters.mail import notify_booking
+from bot.domain import scheduling
+from bot.domain.validators import clean_contact, clean_name
+from bot.services.intake import SlotTaken, book, taken_starts
 
 MAX_SLOT_BUTTONS = 6
 REASONS = {

@@ -8,9 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import cleaned, engine, notify_in_background, profile, visitor_answer
-from bot.intake_service import save_callback
-from bot.notify import notify_callback
-from bot.validators import clean_name, clean_phone
+from bot.adapters.mail import notify_callback
+from bot.domain.validators import clean_name, clean_phone
+from bot.services.intake import save_callback
 
 MAX_BEST_TIME_CHARS = 200
 

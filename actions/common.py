@@ -13,14 +13,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
-from bot.answers import answer_question, explain_concern
-from bot.clinic import ClinicProfile, cached_profile
-from bot.concerns import read_concern
-from bot.db import engine_for
-from bot.intake_service import set_concern
-from bot.interruptions import interruption_kind
+from bot.adapters.db import engine_for
+from bot.domain.answers import answer_question, explain_concern
+from bot.domain.concerns import read_concern
+from bot.domain.interruptions import interruption_kind
+from bot.domain.profile import ClinicProfile, cached_profile
+from bot.domain.validators import Invalid
+from bot.services.intake import set_concern
 from bot.settings import Settings, load_settings
-from bot.validators import Invalid
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +53,7 @@ def latest_entities(tracker: Tracker) -> List[Dict[Text, Any]]:
 
 
 def notify_in_background(send: Callable[..., bool], info: Dict[Text, Any]) -> None:
-    """Mail staff without holding up the visitor's reply; bot.notify never raises and logs failures."""
+    """Mail staff without holding up the visitor's reply; bot.adapters.mail never raises and logs failures."""
     asyncio.get_running_loop().run_in_executor(None, send, settings(), profile(), info)
 
 

@@ -9,9 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import buttons, engine, latest_entities, latest_intent, profile
-from bot.answers import explain_concern
-from bot.concerns import read_concern
-from bot.intake_service import set_concern
+from bot.domain.answers import explain_concern
+from bot.domain.concerns import read_concern
+from bot.services.intake import set_concern
 
 
 def concern_buttons(keys) -> List[Dict[Text, Text]]:

@@ -12,11 +12,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.booking import offer_alternatives, requested_start
 from actions.common import engine, notify_in_background, profile, visitor_answer
-from bot import scheduling
-from bot.intake_service import SlotTaken, cancel_booking, find_booking, reschedule_booking
-from bot.notify import notify_booking
-from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
-from bot.validators import Invalid, clean_contact
+from bot.adapters.mail import notify_booking
+from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from bot.domain import scheduling
+from bot.domain.validators import Invalid, clean_contact
+from bot.services.intake import SlotTaken, cancel_booking, find_booking, reschedule_booking
 
 _REFERENCE = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
 NOT_FOUND = ("I couldn't find an active booking with that reference and contact any more, so nothing was "

@@ -7,8 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import buttons, latest_entities, latest_intent, profile
-from bot.answers import QUESTION_INTENTS, answer_question
-from bot.concerns import read_concern
+from bot.domain.answers import QUESTION_INTENTS, answer_question
+from bot.domain.concerns import read_concern
 
 
 class ActionAnswerQuestion(Action):

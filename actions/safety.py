@@ -17,9 +17,9 @@ from actions.common import (
     notify_in_background,
     profile,
 )
-from bot.intake_service import ALERT_PRIORITY, record_alert
-from bot.notify import notify_alert
-from bot.safety import detect_red_flag
+from bot.adapters.mail import notify_alert
+from bot.domain.safety import detect_red_flag
+from bot.services.intake import ALERT_PRIORITY, record_alert
 
 logger = logging.getLogger(__name__)
 RED_FLAG_INTENTS = {"report_emergency": "emergency", "report_adverse_effect": "adverse_effect"}

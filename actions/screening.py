@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import buttons, engine, latest_intent, profile, visitor_answer
-from bot import screening
-from bot.intake_service import record_consent, save_screening_answer, set_consultation_only
+from bot.domain import screening
+from bot.services.intake import record_consent, save_screening_answer, set_consultation_only
 
 YES_NO_BUTTONS = [("Yes", "/affirm"), ("No", "/deny")]
 INTENT_AS_ANSWER = {"affirm": "yes", "deny": "no"}

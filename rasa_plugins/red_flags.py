@@ -1,7 +1,7 @@
 """RedFlagDetector: the deterministic safety override in the NLU pipeline.
 
 The intent classifier can miss or misread a visitor describing an emergency ("cant swalow"), so after
-DIET this component runs `bot.safety.detect_red_flag` on every message; a red flag replaces the intent
+DIET this component runs `bot.domain.safety.detect_red_flag` on every message; a red flag replaces the intent
 with `report_emergency` / `report_adverse_effect` at confidence 1.0 and adds a `safety_flag` entity.
 Place it after DIETClassifier (and before FallbackClassifier, so a flagged message never falls back):
 
@@ -32,7 +32,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.safety import ADVERSE_EFFECT, EMERGENCY, RedFlagLexicon, detect_red_flag, load_lexicon
+from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, RedFlagLexicon, detect_red_flag, load_lexicon
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import text
 
 from actions import common
-from bot.clinic import load_profile
-from bot.db import make_engine
-from bot.migrate import upgrade
+from bot.adapters.db import make_engine
+from bot.adapters.migrate import upgrade
+from bot.domain.profile import load_profile
 from bot.settings import PROJECT_ROOT
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

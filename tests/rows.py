@@ -5,8 +5,8 @@ from typing import List, Optional
 
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import Appointment, Intake
+from bot.adapters.db import session_scope
+from bot.adapters.models import Appointment, Intake
 
 
 def intake(engine, conversation_id: str) -> Optional[Intake]:

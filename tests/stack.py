@@ -18,10 +18,10 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.migrate import upgrade
-from bot.runner import child_environment, server_commands, start_logged, stop, wait_until_up
+from bot.adapters.migrate import upgrade
+from bot.ops.runner import child_environment, server_commands, start_logged, stop, wait_until_up
+from bot.ops.training import MODEL_FILE
 from bot.settings import Settings, load_settings
-from bot.training import MODEL_FILE
 
 STARTUP_TIMEOUT_SECONDS = 180
 

@@ -25,14 +25,14 @@ from actions.screening import (
     ActionRecordConsent,
     ValidateScreeningForm,
 )
-from bot import scheduling, screening
-from bot.clinic import CONCERN_KEYS
-from bot.db import session_scope
-from bot.intake_service import book, record_consent, save_screening_answer, taken_starts
-from bot.models import Alert, Intake, ScreeningAnswer
+from bot.adapters.db import session_scope
+from bot.adapters.models import Alert, Intake, ScreeningAnswer
+from bot.adapters.repository import REFERENCE_ALPHABET
+from bot.domain import scheduling, screening
+from bot.domain.profile import CONCERN_KEYS
+from bot.domain.validators import ContactDetails
+from bot.services.intake import book, record_consent, save_screening_answer, taken_starts
 from bot.settings import PROJECT_ROOT
-from bot.store import REFERENCE_ALPHABET
-from bot.validators import ContactDetails
 from tests import rows
 from tests.rows import appointments
 

@@ -12,9 +12,9 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bot.adapters.db import engine_for, session_scope
+from bot.adapters.models import Alert, Appointment, AuditEntry, CallbackRequest, Contact, Intake, ScreeningAnswer
 from bot.cli import main
-from bot.db import engine_for, session_scope
-from bot.models import Alert, Appointment, AuditEntry, CallbackRequest, Contact, Intake, ScreeningAnswer
 
 UTC = timezone.utc
 CREATED = datetime(2025, 7, 10, 16, 30, tzinfo=UTC)  # 9:30 am in Encino

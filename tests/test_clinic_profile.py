@@ -8,7 +8,7 @@ from datetime import time
 import pytest
 import yaml
 
-from bot.clinic import CONCERN_KEYS, ClinicProfile, OpeningHours, ProfileError, load_profile, parse_profile
+from bot.domain.profile import CONCERN_KEYS, ClinicProfile, OpeningHours, ProfileError, load_profile, parse_profile
 from bot.settings import PROJECT_ROOT
 
 PROFILE_PATH = PROJECT_ROOT / "clinic" / "profile.yml"

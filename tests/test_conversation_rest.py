@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from actions.prompts import PROMPTS
-from bot.clinic import cached_profile
-from bot.db import make_engine, session_scope
-from bot.transcripts import transcript
+from bot.adapters.db import make_engine, session_scope
+from bot.adapters.transcripts import transcript
+from bot.domain.profile import cached_profile
 
 pytestmark = pytest.mark.stack
 NAME_PROMPT = PROMPTS["full_name"][0]

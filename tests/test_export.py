@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from bot.db import session_scope
-from bot.export import (
+from bot.adapters.db import session_scope
+from bot.adapters.exports import (
     CSV_COLUMNS,
     FLAG_EXTENSION_URL,
     IntakeNotFound,
@@ -19,7 +19,7 @@ from bot.export import (
     intakes_csv,
     safe_cell,
 )
-from bot.models import Alert, Appointment, CallbackRequest, Contact, Intake, ScreeningAnswer
+from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, Intake, ScreeningAnswer
 
 UTC = timezone.utc
 START = datetime(2025, 7, 15, 17, 0, tzinfo=UTC)  # 10:00 am in Los Angeles (PDT, -07:00)

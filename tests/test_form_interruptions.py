@@ -6,7 +6,7 @@ import pytest
 
 from actions.booking import ValidateBookingForm
 from actions.screening import ValidateScreeningForm
-from bot.interruptions import interruption_kind, looks_like_question
+from bot.domain.interruptions import interruption_kind, looks_like_question
 from tests.test_actions import intake, make_tracker, run, texts, user_event, validate
 
 

@@ -21,9 +21,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from bot.adapters.rasa_api import history_from_events, normalise_replies, offered_buttons
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.gateway import STATIC_DIR, Gateway, routes
-from bot.web.rasa_client import history_from_events, normalise_replies, offered_buttons
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import SessionTokens
 from tests.stack import free_port, serve_in_thread
@@ -595,7 +595,7 @@ def test_normalise_and_history_edge_cases():
 
 
 def test_demo_page_shows_the_clinic_and_embeds_the_widget(down, tmp_path, rasa_down_url):
-    from bot.clinic import cached_profile
+    from bot.domain.profile import cached_profile
 
     profile = cached_profile(str(PROJECT_ROOT / "clinic" / "profile.yml"))
     page = down.get("/")
@@ -649,7 +649,7 @@ def test_routes_factory_builds_the_gateway(rasa_down_url):
 def test_real_rasa_round_trip(stack):
     import httpx
 
-    from bot.clinic import cached_profile
+    from bot.domain.profile import cached_profile
 
     concern = "my armpits sweat through every shirt"
     with httpx.Client(base_url=stack.web_url, timeout=90) as http:

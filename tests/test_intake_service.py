@@ -9,9 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot import intake_service
-from bot.db import session_scope
-from bot.intake_service import (
+from bot.adapters.db import session_scope
+from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, Intake, ScreeningAnswer
+from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from bot.domain.validators import ContactDetails
+from bot.services import intake as intake_service
+from bot.services.intake import (
     BookingInfo,
     SlotTaken,
     book,
@@ -26,9 +29,6 @@ from bot.intake_service import (
     set_consultation_only,
     taken_starts,
 )
-from bot.models import Alert, Appointment, CallbackRequest, Contact, Intake, ScreeningAnswer
-from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
-from bot.validators import ContactDetails
 from tests import rows
 
 UTC = timezone.utc

@@ -14,8 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from bot import notify
-from bot.notify import booking_ics, fold, ics_escape, notify_alert, notify_booking, notify_callback
+from bot.adapters import mail as notify
+from bot.adapters.mail import booking_ics, fold, ics_escape, notify_alert, notify_booking, notify_callback
 from bot.settings import Settings
 from tests.stack import free_port
 
@@ -182,7 +182,7 @@ def test_off_when_not_configured(profile, monkeypatch):
 
 def test_server_down_returns_false(profile, caplog):
     settings = make_settings(smtp_port=free_port())  # nothing listens there
-    with caplog.at_level(logging.WARNING, logger="bot.notify"):
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.mail"):
         assert notify_booking(settings, profile, BOOKING) is False
         assert notify_alert(settings, profile, {"kind": "emergency", "intake_id": 1}) is False
     assert "could not send" in caplog.text

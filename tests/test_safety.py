@@ -6,7 +6,7 @@ import copy
 import pytest
 import yaml
 
-from bot.safety import (
+from bot.domain.safety import (
     ADVERSE_EFFECT,
     DEFAULT_LEXICON_PATH,
     EMERGENCY,

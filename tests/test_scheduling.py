@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scheduling import (
+from bot.domain.scheduling import (
     Resolution,
     WhenRequest,
     describe_slot,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.clinic import CONCERN_KEYS, ProfileError
-from bot.screening import (
+from bot.domain.profile import CONCERN_KEYS, ProfileError
+from bot.domain.screening import (
     CHOICE,
     NUMBER,
     TYPES,

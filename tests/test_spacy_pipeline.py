@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from bot.clinic import CONCERN_KEYS
-from bot.nlp import LEXICON_PATH, build, load_lexicon
+from bot.adapters.spacy_pipeline import LEXICON_PATH, build, load_lexicon
+from bot.domain.profile import CONCERN_KEYS
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.adapters.db import session_scope, utcnow
+from bot.adapters.models import AuditEntry, StaffUser
 from bot.cli import main
-from bot.db import session_scope, utcnow
-from bot.models import AuditEntry, StaffUser
-from bot.settings import PROJECT_ROOT
-from bot.staff_auth import (
+from bot.services.staff_accounts import (
     MIN_PASSWORD_LENGTH,
     PasswordPolicyError,
     UserExists,
@@ -25,6 +24,7 @@ from bot.staff_auth import (
     unknown_email_failures,
     verify_password,
 )
+from bot.settings import PROJECT_ROOT
 
 PASSWORD = "correct horse battery"
 

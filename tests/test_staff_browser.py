@@ -26,11 +26,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.db import engine_for, session_scope
-from bot.models import Appointment, AuditEntry, Intake, StatusChange
+from bot.adapters.db import engine_for, session_scope
+from bot.adapters.models import Appointment, AuditEntry, Intake, StatusChange
+from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from bot.services.staff_accounts import add_user
 from bot.settings import PROJECT_ROOT
-from bot.staff_auth import add_user
-from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.web.app import create_app
 from tests.stack import serve_in_thread
 

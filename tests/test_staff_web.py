@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from bot.db import session_scope
-from bot.models import (
+from bot.adapters.db import session_scope
+from bot.adapters.models import (
     Alert,
     Appointment,
     AuditEntry,
@@ -34,8 +34,8 @@ from bot.models import (
     StaffUser,
     StatusChange,
 )
+from bot.services.staff_accounts import add_user, unknown_email_failures
 from bot.settings import PROJECT_ROOT, Settings
-from bot.staff_auth import add_user, unknown_email_failures
 from bot.web.app import create_app
 from bot.web.staff import PUBLIC_PATHS
 
@@ -649,7 +649,7 @@ def test_appointments_by_day_and_week_in_clinic_time(client, engine):
 
 
 def test_exports_are_audited(client, engine, users):
-    pytest.importorskip("bot.export")
+    pytest.importorskip("bot.adapters.exports")
     intake_id = seed_intake(engine, name="Export Me",
                             answers=[("allergy", "Allergy?", True, ["allergy_stop"])])
     signed_in(client)
@@ -709,7 +709,7 @@ def test_password_change_ends_existing_sessions(client, engine):
     signed_in(client)
     assert client.get("/staff").status_code == 200
     with session_scope(engine) as session:
-        from bot.staff_auth import set_password
+        from bot.services.staff_accounts import set_password
 
         set_password(session, NURSE, "another long password")
     assert client.get("/staff").status_code == 303

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.db import session_scope
-from bot.transcripts import events_table_exists, transcript
+from bot.adapters.db import session_scope
+from bot.adapters.transcripts import events_table_exists, transcript
 
 T0 = datetime(2025, 3, 4, 17, 0, 0, tzinfo=timezone.utc).timestamp()
 BUTTONS = [
@@ -131,7 +131,7 @@ def test_later_turns_append_in_order(database_url, engine):
 def test_unreadable_event_data_is_skipped(database_url, engine, raw):
     from sqlalchemy import insert
 
-    from bot.transcripts import events
+    from bot.adapters.transcripts import events
 
     save_conversation(database_url, "conv-4", sample_events()[:4])
     with session_scope(engine) as session:

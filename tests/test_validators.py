@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.validators import ContactDetails, Invalid, clean_contact, clean_email, clean_name, clean_phone
+from bot.domain.validators import ContactDetails, Invalid, clean_contact, clean_email, clean_name, clean_phone
 
 # --- names ---------------------------------------------------------------------------------------
 

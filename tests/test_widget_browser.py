@@ -23,11 +23,11 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from actions.prompts import PROMPTS
-from bot.clinic import cached_profile
-from bot.db import engine_for, session_scope
-from bot.readout import intake_summaries
+from bot.adapters.db import engine_for, session_scope
+from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from bot.domain.profile import cached_profile
+from bot.services.readout import intake_summaries
 from bot.settings import PROJECT_ROOT
-from bot.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.web.gateway import Gateway
 from tests.stack import serve_in_thread
 

@@ -13,10 +13,10 @@ from typing import Callable, Dict, List
 
 import httpx
 
-from bot.migrate import upgrade
-from bot.runner import child_environment, server_commands, start_logged, stop, wait_until_up
+from bot.adapters.migrate import upgrade
+from bot.ops.runner import child_environment, server_commands, start_logged, stop, wait_until_up
+from bot.ops.training import MODEL_FILE
 from bot.settings import load_settings
-from bot.training import MODEL_FILE
 from tests.stack import free_port
 
 MESSAGES = ["hi", "my armpits sweat through every shirt", "how long does it last", "does it hurt",

@@ -20,9 +20,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
-from bot.clinic import cached_profile
-from bot.settings import Settings
-from bot.web.rasa_client import (
+from bot.adapters.rasa_api import (
     INTENT_PREFIX,
     RasaClient,
     RasaUnavailable,
@@ -30,6 +28,8 @@ from bot.web.rasa_client import (
     normalise_replies,
     offered_buttons,
 )
+from bot.domain.profile import cached_profile
+from bot.settings import Settings
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import SESSION_MAX_AGE_SECONDS, InvalidSession, SessionTokens
 

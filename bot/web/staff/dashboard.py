@@ -1,5 +1,5 @@
-"""Request handlers of the staff dashboard. Business logic lives in bot.staff_service and
-bot.staff_auth; this module parses requests, checks sign-in and CSRF, and renders templates.
+"""Request handlers of the staff dashboard. Business logic lives in bot.services.staff and
+bot.services.staff_accounts; this module parses requests, checks sign-in and CSRF, and renders templates.
 
 Database work runs in the thread pool, one `session_scope` per request, and pages are rendered
 inside that unit of work (so nothing is lazily loaded from a closed session).
@@ -31,12 +31,12 @@ from starlette.responses import (
 )
 from starlette.routing import BaseRoute, Route
 
-from bot import staff_service as svc
-from bot.clinic import ClinicProfile, cached_profile
-from bot.db import engine_for, session_scope, utcnow
-from bot.models import INTAKE_STATUSES, Intake, StaffUser
+from bot.adapters.db import engine_for, session_scope, utcnow
+from bot.adapters.models import INTAKE_STATUSES, Intake, StaffUser
+from bot.domain.profile import ClinicProfile, cached_profile
+from bot.services import staff as svc
+from bot.services.staff_accounts import authenticate
 from bot.settings import Settings
-from bot.staff_auth import authenticate
 from bot.web.staff.security import (
     CSRF_FIELD,
     SessionCookies,
@@ -108,7 +108,7 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 def _answer_text(value: Any) -> str:
-    """A stored screening answer in words. bot.screening stores `{"answer": "yes"|"no"|"unsure"|
+    """A stored screening answer in words. bot.domain.screening stores `{"answer": "yes"|"no"|"unsure"|
     number|[choices], "detail"?: text, "range"?: [low, high]}`; anything else is shown as it is."""
     if isinstance(value, dict) and "answer" in value:
         main = value["answer"]
@@ -452,9 +452,9 @@ class StaffDashboard:
 
     def _transcript(self, conversation_id: str) -> tuple[list[dict[str, Any]], str | None]:
         try:
-            from bot.transcripts import transcript
+            from bot.adapters.transcripts import transcript
         except ImportError:
-            return [], "The transcript reader (bot.transcripts) is not installed in this checkout."
+            return [], "The transcript reader (bot.adapters.transcripts) is not installed in this checkout."
         try:
             # A unit of work of its own: a failing read must not abort the page's transaction.
             with session_scope(self.engine) as db:
@@ -543,9 +543,9 @@ class StaffDashboard:
     async def intake_fhir(self, request: Request, user: StaffUserInfo, session: StaffSession):
         intake_id = request.path_params["intake_id"]
         try:
-            from bot.export import intake_fhir_bundle
+            from bot.adapters.exports import intake_fhir_bundle
         except ImportError:
-            return JSONResponse({"error": "FHIR export (bot.export) is not installed"},
+            return JSONResponse({"error": "FHIR export (bot.adapters.exports) is not installed"},
                                 status_code=503)
 
         def work(db: Session) -> Response:
@@ -562,9 +562,9 @@ class StaffDashboard:
 
     async def export_csv(self, request: Request, user: StaffUserInfo, session: StaffSession):
         try:
-            from bot.export import intakes_csv
+            from bot.adapters.exports import intakes_csv
         except ImportError:
-            return self._error(request, 503, "CSV export (bot.export) is not installed.", user,
+            return self._error(request, 503, "CSV export (bot.adapters.exports) is not installed.", user,
                                session, back="/staff")
 
         def work(db: Session) -> Response:

@@ -3,8 +3,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from bot.db import make_engine
-from bot.models import Base
+from bot.adapters.db import make_engine
+from bot.adapters.models import Base
 from bot.settings import load_settings
 
 config = context.config

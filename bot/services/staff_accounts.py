@@ -22,8 +22,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
-from bot.models import AuditEntry, StaffUser
+from bot.adapters.db import utcnow
+from bot.adapters.models import AuditEntry, StaffUser
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # argon2 copes with more; a megabyte "password" is just a DoS
@@ -205,14 +205,14 @@ def _read_password(confirm: bool = True) -> str:
 
 
 def _engine():
-    from bot.db import engine_for
+    from bot.adapters.db import engine_for
     from bot.settings import load_settings
 
     return engine_for(load_settings().database_url)
 
 
 def cmd_add_user(args: argparse.Namespace) -> int:
-    from bot.db import session_scope
+    from bot.adapters.db import session_scope
 
     try:
         password = _read_password()
@@ -236,7 +236,7 @@ def cmd_add_user(args: argparse.Namespace) -> int:
 
 
 def cmd_set_password(args: argparse.Namespace) -> int:
-    from bot.db import session_scope
+    from bot.adapters.db import session_scope
 
     try:
         password = _read_password()

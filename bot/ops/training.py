@@ -9,9 +9,9 @@ import hashlib
 from pathlib import Path
 from typing import Iterable, List
 
-from bot.nlp import DEFAULT_OUTPUT as SPACY_MODEL_DIR
-from bot.nlp import build as build_spacy_pipeline
-from bot.runner import run_rasa
+from bot.adapters.spacy_pipeline import DEFAULT_OUTPUT as SPACY_MODEL_DIR
+from bot.adapters.spacy_pipeline import build as build_spacy_pipeline
+from bot.ops.runner import run_rasa
 from bot.settings import PROJECT_ROOT
 
 MODEL_DIR = PROJECT_ROOT / "models"
@@ -19,7 +19,7 @@ MODEL_NAME = "clinic"
 MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 HASH_FILE = MODEL_DIR / f"{MODEL_NAME}.sha256"
 INPUTS = ["config.yml", "domain.yml", "data", "clinic/concern_lexicon.yml", "clinic/red_flags.yml",
-          "rasa_plugins", "bot/nlp.py", "bot/safety.py", "requirements.lock"]
+          "rasa_plugins", "bot/adapters/spacy_pipeline.py", "bot/domain/safety.py", "requirements.lock"]
 
 
 def _files(paths: Iterable[str]) -> List[Path]:
@@ -49,8 +49,8 @@ def model_is_current() -> bool:
 def ensure_spacy_pipeline() -> None:
     marker = SPACY_MODEL_DIR / "meta.json"
     lexicon = PROJECT_ROOT / "clinic" / "concern_lexicon.yml"
-    if not marker.exists() or marker.stat().st_mtime < max(lexicon.stat().st_mtime,
-                                                              (PROJECT_ROOT / "bot" / "nlp.py").stat().st_mtime):
+    builder = PROJECT_ROOT / "bot" / "adapters" / "spacy_pipeline.py"
+    if not marker.exists() or marker.stat().st_mtime < max(lexicon.stat().st_mtime, builder.stat().st_mtime):
         print(f"building the spaCy pipeline in {build_spacy_pipeline()}")
 
 

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 from dateparser.search import search_dates
 
-from bot.clinic import WEEKDAYS, ClinicProfile
+from bot.domain.profile import WEEKDAYS, ClinicProfile
 
 _UTC = ZoneInfo("UTC")  # not datetime.UTC: that alias needs Python 3.11
 DEFAULT_MIN_NOTICE_MINUTES = 60

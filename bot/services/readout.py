@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.models import Appointment, AuditEntry, Intake
-from bot.transcripts import transcript
+from bot.adapters.models import Appointment, AuditEntry, Intake
+from bot.adapters.transcripts import transcript
 
 _FULL = (
     selectinload(Intake.contact),
@@ -199,8 +199,8 @@ def intake_report(session: Session, intake_id: int, profile) -> str | None:
 
 
 def cmd_intake(args: argparse.Namespace) -> int:
-    from bot.clinic import cached_profile
-    from bot.db import engine_for, session_scope
+    from bot.adapters.db import engine_for, session_scope
+    from bot.domain.profile import cached_profile
     from bot.settings import load_settings
 
     settings = load_settings()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, List, Mapping, Optional, Sequence
 
-from bot.clinic import CONCERN_KEYS
+from bot.domain.profile import CONCERN_KEYS
 
 CONCERN_INTENT_PREFIX = "concern_"
 MIN_INTENT_CONFIDENCE = 0.5

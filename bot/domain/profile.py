@@ -185,7 +185,7 @@ def parse_profile(data: Any) -> ClinicProfile:
             raise ProfileError(f"{path}.label_status", "must start with 'on-label' or 'off-label'")
         concerns[key] = Concern(key=key, **fields)
 
-    from bot.screening import validate_screening  # screening builds on this module's ProfileError
+    from bot.domain.screening import validate_screening  # screening builds on this module's ProfileError
 
     validate_screening(_require(data, "screening", ""))
     return ClinicProfile(

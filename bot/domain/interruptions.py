@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from bot.answers import QUESTION_INTENTS
+from bot.domain.answers import QUESTION_INTENTS
 
 QUESTION_CONFIDENCE = 0.6
 _QUESTION_OPENERS = re.compile(

@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from bot.db import utcnow
+from bot.adapters.db import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.db import utcnow
-from bot.models import (
+from bot.adapters.db import utcnow
+from bot.adapters.models import (
     INTAKE_STATUSES,
     Alert,
     Appointment,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, List, Optional
 
-from bot.clinic import ClinicProfile, Concern
+from bot.domain.profile import ClinicProfile, Concern
 
 
 def _concern_fact(concern: Optional[Concern], field: str, fallback: str) -> str:

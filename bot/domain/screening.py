@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-from bot.clinic import CONCERN_KEYS, ProfileError
+from bot.domain.profile import CONCERN_KEYS, ProfileError
 
 YES_NO = "yes_no"
 YES_NO_DETAIL = "yes_no_detail"

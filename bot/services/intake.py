@@ -12,11 +12,11 @@ from typing import Any, List, Optional
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.clinic import ClinicProfile
-from bot.db import session_scope, utcnow
-from bot.models import Alert, Appointment, CallbackRequest, Contact, ScreeningAnswer
-from bot.store import SlotTaken, book_consultation, booked_starts, intake_for_conversation, save_contact
-from bot.validators import ContactDetails
+from bot.adapters.db import session_scope, utcnow
+from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, ScreeningAnswer
+from bot.adapters.repository import SlotTaken, book_consultation, booked_starts, intake_for_conversation, save_contact
+from bot.domain.profile import ClinicProfile
+from bot.domain.validators import ContactDetails
 
 ALERT_PRIORITY = {"emergency": "urgent", "adverse_effect": "high"}
 

@@ -6,7 +6,7 @@ folder with `SpacyNLP` (`model: build/spacy_model`) and `SpacyEntityExtractor` r
 concern keys as entities. Matching is case-insensitive and covers inflections: each lexicon word
 becomes a LOWER-IN pattern over every form the lookup table maps to the same lemma.
 
-    python -m bot.nlp build/spacy_model
+    python -m bot.adapters.spacy_pipeline build/spacy_model
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import spacy
 import yaml
 from spacy.language import Language
 
-from bot.clinic import CONCERN_KEYS
+from bot.domain.profile import CONCERN_KEYS
 from bot.settings import PROJECT_ROOT
 
 LEXICON_PATH = PROJECT_ROOT / "clinic" / "concern_lexicon.yml"

@@ -1,6 +1,6 @@
 """The store's tables. Times are UTC with a zone (UTCDateTime); every link is a foreign key.
 
-Schema changes go through Alembic (bot/migrations); never create_all in production code.
+Schema changes go through Alembic (bot/adapters/migrations); never create_all in production code.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from bot.db import UTCDateTime, utcnow
+from bot.adapters.db import UTCDateTime, utcnow
 
 Base = declarative_base()
 

@@ -27,9 +27,9 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
-from bot.models import Appointment, Intake
-from bot.readout import (
+from bot.adapters.db import utcnow
+from bot.adapters.models import Appointment, Intake
+from bot.services.readout import (
     current_appointment,
     intake_flags,
     intakes_with_details,
@@ -253,9 +253,9 @@ def export_fhir_dir(session: Session, directory: Path, profile) -> list[Path]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.clinic import cached_profile
-    from bot.db import engine_for, session_scope
-    from bot.models import AuditEntry
+    from bot.adapters.db import engine_for, session_scope
+    from bot.adapters.models import AuditEntry
+    from bot.domain.profile import cached_profile
     from bot.settings import load_settings
 
     if not args.csv and not args.fhir:

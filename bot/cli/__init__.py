@@ -9,13 +9,13 @@ import json
 import sys
 from typing import Callable, List, Optional
 
-from bot.clinic import cached_profile
-from bot.db import engine_for, session_scope
-from bot.export import register_export_command
-from bot.migrate import upgrade
-from bot.readout import intake_summaries, register_intake_command
+from bot.adapters.db import engine_for, session_scope
+from bot.adapters.exports import register_export_command
+from bot.adapters.migrate import upgrade
+from bot.domain.profile import cached_profile
+from bot.services.readout import intake_summaries, register_intake_command
+from bot.services.staff_accounts import register_cli as register_staff_commands
 from bot.settings import load_settings
-from bot.staff_auth import register_cli as register_staff_commands
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -49,25 +49,25 @@ def cmd_check_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import run
+    from bot.ops.runner import run
 
     return run()
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    from bot.runner import shell
+    from bot.ops.runner import shell
 
     return shell()
 
 
 def cmd_rasa(args: argparse.Namespace) -> int:
-    from bot.runner import run_rasa
+    from bot.ops.runner import run_rasa
 
     return run_rasa(args.rasa_args)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bot.training import train
+    from bot.ops.training import train
 
     return train(force=args.force)
 

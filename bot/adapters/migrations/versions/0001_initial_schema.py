@@ -6,7 +6,7 @@ Create Date: 2026-11-21 05:06:56.752809
 """
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.adapters.db
 
 
 revision = '0001'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('phone', sa.String(length=40), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=True),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('staff_users',
@@ -31,8 +31,8 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('is_admin', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', bot.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('locked_until', bot.adapters.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
     )
@@ -43,11 +43,11 @@ def upgrade() -> None:
     sa.Column('concern', sa.String(length=32), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('safety_flag', sa.String(length=32), nullable=True),
-    sa.Column('consent_at', bot.db.UTCDateTime(), nullable=True),
-    sa.Column('consent_declined_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('consent_at', bot.adapters.db.UTCDateTime(), nullable=True),
+    sa.Column('consent_declined_at', bot.adapters.db.UTCDateTime(), nullable=True),
     sa.Column('consultation_only', sa.Boolean(), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.adapters.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('conversation_id')
@@ -58,8 +58,8 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('priority', sa.String(length=16), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('resolved_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.adapters.db.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', bot.adapters.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['intake_id'], ['intakes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -68,12 +68,12 @@ def upgrade() -> None:
     sa.Column('intake_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('reference', sa.String(length=16), nullable=False),
-    sa.Column('start_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('end_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('start_at', bot.adapters.db.UTCDateTime(), nullable=False),
+    sa.Column('end_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.adapters.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['intake_id'], ['intakes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
@@ -88,7 +88,7 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('intake_id', sa.Integer(), nullable=True),
     sa.Column('detail', sa.Text(), nullable=True),
-    sa.Column('at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['intake_id'], ['intakes.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['staff_user_id'], ['staff_users.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
@@ -101,7 +101,7 @@ def upgrade() -> None:
     sa.Column('best_time', sa.String(length=200), nullable=True),
     sa.Column('reason', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['intake_id'], ['intakes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -112,7 +112,7 @@ def upgrade() -> None:
     sa.Column('question_text', sa.Text(), nullable=False),
     sa.Column('answer', sa.JSON(), nullable=False),
     sa.Column('flags', sa.JSON(), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['intake_id'], ['intakes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('intake_id', 'question_key')
@@ -122,7 +122,7 @@ def upgrade() -> None:
     sa.Column('intake_id', sa.Integer(), nullable=False),
     sa.Column('staff_user_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['intake_id'], ['intakes.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_user_id'], ['staff_users.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
@@ -133,7 +133,7 @@ def upgrade() -> None:
     sa.Column('from_status', sa.String(length=16), nullable=True),
     sa.Column('to_status', sa.String(length=16), nullable=False),
     sa.Column('staff_user_id', sa.Integer(), nullable=True),
-    sa.Column('changed_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('changed_at', bot.adapters.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['intake_id'], ['intakes.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_user_id'], ['staff_users.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
