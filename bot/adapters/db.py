@@ -15,7 +15,7 @@ from typing import Iterator, Optional
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.types import DateTime, String, TypeDecorator
 
 
 class UTCDateTime(TypeDecorator):
@@ -42,6 +42,24 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class StrEnumType(TypeDecorator):
+    """A column of one of bot.domain.statuses' enums, stored as its plain text value (no schema
+    change, no database enum type); values read come back as members of the enum."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class, length: int = 32):
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.enum_class(value)
 
 
 def utcnow() -> datetime:

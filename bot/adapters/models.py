@@ -18,12 +18,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from bot.adapters.db import UTCDateTime, utcnow
+from bot.adapters.db import StrEnumType, UTCDateTime, utcnow
+from bot.domain.statuses import (
+    AlertKind,
+    AlertPriority,
+    AppointmentStatus,
+    CallbackReason,
+    CallbackStatus,
+    IntakeStatus,
+)
 
 Base = declarative_base()
 
-INTAKE_STATUSES = ("new", "reviewed", "contacted", "booked", "closed")
-APPOINTMENT_STATUSES = ("booked", "cancelled", "rescheduled")
+INTAKE_STATUSES = IntakeStatus.values()
+APPOINTMENT_STATUSES = AppointmentStatus.values()
 
 
 class Contact(Base):
@@ -43,8 +51,8 @@ class Intake(Base):
     conversation_id = Column(String(128), nullable=False, unique=True)
     contact_id = Column(Integer, ForeignKey("contacts.id", ondelete="SET NULL"))
     concern = Column(String(32))
-    status = Column(String(16), nullable=False, default="new")
-    safety_flag = Column(String(32))
+    status = Column(StrEnumType(IntakeStatus, 16), nullable=False, default=IntakeStatus.NEW)
+    safety_flag = Column(String(32))  # the worst red flag seen (an AlertKind value)
     consent_at = Column(UTCDateTime)
     consent_declined_at = Column(UTCDateTime)
     consultation_only = Column(Boolean, nullable=False, default=False)
@@ -71,7 +79,7 @@ class Appointment(Base):
     reference = Column(String(16), nullable=False, unique=True)
     start_at = Column(UTCDateTime, nullable=False)
     end_at = Column(UTCDateTime, nullable=False)
-    status = Column(String(16), nullable=False, default="booked")
+    status = Column(StrEnumType(AppointmentStatus, 16), nullable=False, default=AppointmentStatus.BOOKED)
     kind = Column(String(32), nullable=False, default="consultation")
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -113,8 +121,8 @@ class CallbackRequest(Base):
     name = Column(String(200))
     phone = Column(String(40))
     best_time = Column(String(200))
-    reason = Column(String(64), nullable=False, default="talk_to_person")
-    status = Column(String(16), nullable=False, default="open")
+    reason = Column(StrEnumType(CallbackReason, 64), nullable=False, default=CallbackReason.TALK_TO_PERSON)
+    status = Column(StrEnumType(CallbackStatus, 16), nullable=False, default=CallbackStatus.OPEN)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     intake = relationship("Intake", back_populates="callbacks")
@@ -126,8 +134,8 @@ class Alert(Base):
     __tablename__ = "alerts"
     id = Column(Integer, primary_key=True)
     intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
-    kind = Column(String(32), nullable=False)  # emergency | adverse_effect
-    priority = Column(String(16), nullable=False)  # urgent | high
+    kind = Column(StrEnumType(AlertKind), nullable=False)
+    priority = Column(StrEnumType(AlertPriority, 16), nullable=False)
     message = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     resolved_at = Column(UTCDateTime)
