@@ -1,5 +1,5 @@
 """The booking form: name, phone or e-mail, and a free time inside office hours; then the
-booking itself. Scheduling rules live in bot/scheduling.py, storage in bot/intake_service.py."""
+booking itself. Scheduling rules live in bot/domain/scheduling.py, storage in bot/services/intake.py."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import buttons, cleaned, engine, notify_in_background, now, profile, visitor_answer
-from bot.adapters.mail import notify_booking
+from actions.common import UsesApp, buttons, cleaned, mail_in_background, visitor_answer
+from bot.composition import App
 from bot.domain import scheduling
 from bot.domain.validators import clean_contact, clean_name
 from bot.services.intake import SlotTaken, book, taken_starts
@@ -29,8 +29,8 @@ REASONS = {
 }
 
 
-def slot_buttons(starts) -> List[Dict[Text, Text]]:
-    clinic = profile()
+def slot_buttons(app: App, starts) -> List[Dict[Text, Text]]:
+    clinic = app.profile
     return buttons([
         (scheduling.describe_slot(clinic, start),
          "/choose_slot" + json.dumps({"slot_time": scheduling.slot_payload(start)}))
@@ -38,42 +38,46 @@ def slot_buttons(starts) -> List[Dict[Text, Text]]:
     ])
 
 
-def offer_free_times(dispatcher: CollectingDispatcher, intro: Text) -> None:
-    clinic, current = profile(), now()
-    free = scheduling.free_slots(clinic, taken_starts(engine(), clinic, current), current, limit=4)
+def taken_now(app: App, current) -> list:
+    with app.unit_of_work() as session:
+        return taken_starts(session, app.profile, current)
+
+
+def offer_free_times(app: App, dispatcher: CollectingDispatcher, intro: Text) -> None:
+    clinic, current = app.profile, app.now()
+    free = scheduling.free_slots(clinic, taken_now(app, current), current, limit=4)
     dispatcher.utter_message(
         text=f"{intro} Our hours are {clinic.hours_text()}. The next free times:",
-        buttons=slot_buttons(free),
+        buttons=slot_buttons(app, free),
     )
 
 
-def offer_alternatives(dispatcher: CollectingDispatcher, reason: Text, wanted) -> None:
-    clinic, current = profile(), now()
-    taken = taken_starts(engine(), clinic, current)
-    nearest = scheduling.nearest_free(clinic, wanted, taken, current)
-    dispatcher.utter_message(text=f"{reason} Would one of these suit you?", buttons=slot_buttons(nearest))
+def offer_alternatives(app: App, dispatcher: CollectingDispatcher, reason: Text, wanted) -> None:
+    clinic, current = app.profile, app.now()
+    nearest = scheduling.nearest_free(clinic, wanted, taken_now(app, current), current)
+    dispatcher.utter_message(text=f"{reason} Would one of these suit you?", buttons=slot_buttons(app, nearest))
 
 
-def requested_start(dispatcher: CollectingDispatcher, text: Text) -> Optional[Text]:
+def requested_start(app: App, dispatcher: CollectingDispatcher, text: Text) -> Optional[Text]:
     """The slot payload for a free, bookable time the visitor asked for; otherwise tell them why
     not, offer the nearest free times as buttons, and return None."""
-    clinic, current = profile(), now()
-    resolution = scheduling.resolve_request(clinic, text, current, taken_starts(engine(), clinic, current))
+    clinic, current = app.profile, app.now()
+    resolution = scheduling.resolve_request(clinic, text, current, taken_now(app, current))
     if resolution.reason == "ok" and resolution.start is not None:
         return scheduling.slot_payload(resolution.start)
-    horizon = clinic.consultation.get("booking_horizon_days", 60)
+    horizon = clinic.consultation["booking_horizon_days"]
     reason = REASONS.get(resolution.reason, "That time doesn't work.").format(horizon=horizon)
     if resolution.reason != "need_time":
         reason += f" Our office hours are {clinic.hours_text()}."
     if resolution.alternatives:
         dispatcher.utter_message(text=f"{reason} Would one of these suit you?",
-                                 buttons=slot_buttons(resolution.alternatives[:MAX_SLOT_BUTTONS]))
+                                 buttons=slot_buttons(app, resolution.alternatives[:MAX_SLOT_BUTTONS]))
     else:
-        offer_free_times(dispatcher, reason)
+        offer_free_times(app, dispatcher, reason)
     return None
 
 
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(UsesApp, FormValidationAction):
     def name(self) -> Text:
         return "validate_booking_form"
 
@@ -90,17 +94,17 @@ class ValidateBookingForm(FormValidationAction):
     @visitor_answer
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return {"preferred_time": requested_start(dispatcher, str(value))}
+        return {"preferred_time": requested_start(self.app, dispatcher, str(value))}
 
 
-class ActionAskPreferredTime(Action):
+class ActionAskPreferredTime(UsesApp, Action):
     def name(self) -> Text:
         return "action_ask_preferred_time"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         if times_offered_this_turn(tracker):
             return []  # the validator just explained why and offered the nearest free times
-        offer_free_times(dispatcher, "When would you like to come in? Pick a time or type one, "
+        offer_free_times(self.app, dispatcher, "When would you like to come in? Pick a time or type one, "
                                      "for example \"next Tuesday afternoon\".")
         return []
 
@@ -116,23 +120,24 @@ def times_offered_this_turn(tracker: Tracker) -> bool:
     return False
 
 
-class ActionBookConsultation(Action):
+class ActionBookConsultation(UsesApp, Action):
     def name(self) -> Text:
         return "action_book_consultation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        clinic = profile()
+        clinic = self.app.profile
         start = scheduling.parse_slot_payload(tracker.get_slot("preferred_time") or "")
         contact = clean_contact(tracker.get_slot("contact") or "")
         if start is None:
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
         try:
-            booking = book(engine(), clinic, tracker.sender_id, tracker.get_slot("full_name"),
-                           contact, start, tracker.get_slot("concern"))
+            with self.app.unit_of_work(for_write=True) as session:
+                booking = book(session, clinic, tracker.sender_id, tracker.get_slot("full_name"),
+                               contact, start, tracker.get_slot("concern"))
         except SlotTaken:
-            offer_alternatives(dispatcher, "Sorry, that time was just taken by someone else.", start)
+            offer_alternatives(self.app, dispatcher, "Sorry, that time was just taken by someone else.", start)
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
-        notify_in_background(notify_booking, asdict(booking))
+        mail_in_background(self.app.mailer.booking, asdict(booking))
         when = scheduling.describe_slot(clinic, booking.start)
         lines = [f"You're booked: a {clinic.consultation['name']} on {when} at {clinic.address}.",
                  f"Your reference is {booking.reference}. To reschedule or cancel, tell me you want to "

@@ -7,15 +7,15 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import cleaned, engine, notify_in_background, profile, visitor_answer
-from bot.adapters.mail import notify_callback
+from actions.common import UsesApp, cleaned, mail_in_background, visitor_answer
+from bot.domain.statuses import CallbackReason
 from bot.domain.validators import clean_name, clean_phone
 from bot.services.intake import save_callback
 
 MAX_BEST_TIME_CHARS = 200
 
 
-class ValidateCallbackForm(FormValidationAction):
+class ValidateCallbackForm(UsesApp, FormValidationAction):
     def name(self) -> Text:
         return "validate_callback_form"
 
@@ -39,19 +39,21 @@ class ValidateCallbackForm(FormValidationAction):
         return {"callback_time": text}
 
 
-class ActionSaveCallback(Action):
+class ActionSaveCallback(UsesApp, Action):
     def name(self) -> Text:
         return "action_save_callback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        reason = "adverse_effect_same_day" if tracker.get_slot("safety_flag") else "talk_to_person"
-        intake_id = save_callback(engine(), tracker.sender_id, tracker.get_slot("full_name"),
-                                  tracker.get_slot("callback_phone"), tracker.get_slot("callback_time"), reason)
-        notify_in_background(notify_callback, {
+        reason = (CallbackReason.ADVERSE_EFFECT_SAME_DAY if tracker.get_slot("safety_flag")
+                  else CallbackReason.TALK_TO_PERSON)
+        with self.app.unit_of_work(for_write=True) as session:
+            intake_id = save_callback(session, tracker.sender_id, tracker.get_slot("full_name"),
+                                      tracker.get_slot("callback_phone"), tracker.get_slot("callback_time"), reason)
+        mail_in_background(self.app.mailer.callback, {
             "intake_id": intake_id, "name": tracker.get_slot("full_name"),
             "phone": tracker.get_slot("callback_phone"), "best_time": tracker.get_slot("callback_time"),
             "reason": reason, "concern": tracker.get_slot("concern")})
-        clinic = profile()
+        clinic = self.app.profile
         dispatcher.utter_message(text=(
             f"Thank you. I've passed your request to our team, who will call "
             f"{tracker.get_slot('callback_phone')} ({tracker.get_slot('callback_time')}) during office "

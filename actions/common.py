@@ -1,43 +1,33 @@
-"""What every action needs: settings, the clinic profile, the database engine, and small tracker
-readers. Loaded once per action-server process."""
+"""What every action shares: the App it works with, small tracker readers and the form helpers.
+
+Actions get their App in the constructor: rasa-sdk instantiates them with none, so they take the
+process's App (bot.composition.process_app); tests hand them one built on a test database.
+"""
 from __future__ import annotations
 
 import asyncio
 import functools
 import inspect
-from datetime import datetime, timezone
-from functools import lru_cache
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.engine import Engine
 
-from bot.adapters.db import engine_for
+from bot.composition import App, process_app
 from bot.domain.answers import answer_question, explain_concern
 from bot.domain.concerns import read_concern
 from bot.domain.interruptions import interruption_kind
-from bot.domain.profile import ClinicProfile, cached_profile
 from bot.domain.validators import Invalid
 from bot.services.intake import set_concern
-from bot.settings import Settings, load_settings
 
 
-@lru_cache(maxsize=1)
-def settings() -> Settings:
-    return load_settings()
+class UsesApp:
+    """Mixed into every action (`class ActionX(UsesApp, Action)`). Not itself an Action, so
+    rasa-sdk, which registers every Action subclass it can import, does not register it."""
 
-
-def profile() -> ClinicProfile:
-    return cached_profile(str(settings().clinic_profile))
-
-
-def engine() -> Engine:
-    return engine_for(settings().database_url)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+    def __init__(self, app: Optional[App] = None) -> None:
+        super().__init__()
+        self.app = app or process_app()
 
 
 def latest_intent(tracker: Tracker) -> Optional[Text]:
@@ -52,9 +42,9 @@ def latest_entities(tracker: Tracker) -> List[Dict[Text, Any]]:
     return tracker.latest_message.get("entities") or []
 
 
-def notify_in_background(send: Callable[..., bool], info: Dict[Text, Any]) -> None:
-    """Mail staff without holding up the visitor's reply; bot.adapters.mail never raises and logs failures."""
-    asyncio.get_running_loop().run_in_executor(None, send, settings(), profile(), info)
+def mail_in_background(send: Callable[[Mapping[Text, Any]], bool], info: Mapping[Text, Any]) -> None:
+    """Mail staff without holding up the visitor's reply; the Mailer never raises and logs failures."""
+    asyncio.get_running_loop().run_in_executor(None, send, info)
 
 
 def visitor_answer(validate: Callable) -> Callable:
@@ -68,7 +58,7 @@ def visitor_answer(validate: Callable) -> Callable:
                       domain) -> Dict[Text, Any]:
         if value is None:
             return {slot: None}
-        handled = handle_interruption(dispatcher, tracker)
+        handled = handle_interruption(self.app, dispatcher, tracker)
         if handled is not None:
             return {slot: None, **handled}
         result = validate(self, value, dispatcher, tracker, domain)
@@ -77,7 +67,7 @@ def visitor_answer(validate: Callable) -> Callable:
     return wrapper
 
 
-def handle_interruption(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
+def handle_interruption(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
     """Answer an interrupting question or concern; the slot events to add, or None for an answer."""
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name")
@@ -86,14 +76,15 @@ def handle_interruption(dispatcher: CollectingDispatcher, tracker: Tracker) -> O
     kind = interruption_kind(latest_text(tracker), intent, confidence, mentioned.single is not None)
     if kind == "question":
         concern = mentioned.single or tracker.get_slot("concern")
-        dispatcher.utter_message(text=answer_question(profile(), intent, concern))
+        dispatcher.utter_message(text=answer_question(app.profile, intent, concern))
         return {}
     if kind == "bot":
         dispatcher.utter_message(response="utter_iamabot")
         return {}
     if kind == "concern":
-        set_concern(engine(), tracker.sender_id, mentioned.single)
-        dispatcher.utter_message(text=explain_concern(profile(), mentioned.single))
+        with app.unit_of_work(for_write=True) as session:
+            set_concern(session, tracker.sender_id, mentioned.single)
+        dispatcher.utter_message(text=explain_concern(app.profile, mentioned.single))
         return {"concern": mentioned.single}
     return None
 

@@ -8,21 +8,20 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import buttons, engine, latest_entities, latest_intent, profile
+from actions.common import UsesApp, buttons, latest_entities, latest_intent
 from bot.domain.answers import explain_concern
 from bot.domain.concerns import read_concern
 from bot.services.intake import set_concern
 
 
-def concern_buttons(keys) -> List[Dict[Text, Text]]:
-    concerns = profile().concerns
+def concern_buttons(concerns, keys) -> List[Dict[Text, Text]]:
     return buttons([
         (concerns[key].display_name, "/choose_concern" + json.dumps({"concern": key}))
         for key in keys
     ])
 
 
-class ActionIdentifyConcern(Action):
+class ActionIdentifyConcern(UsesApp, Action):
     def name(self) -> Text:
         return "action_identify_concern"
 
@@ -30,15 +29,16 @@ class ActionIdentifyConcern(Action):
         confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
         reading = read_concern(latest_entities(tracker), latest_intent(tracker), confidence)
         if reading.single is None:
-            keys = reading.concerns or list(profile().concerns)
+            keys = reading.concerns or list(self.app.profile.concerns)
             text = ("I noticed more than one thing there. Which would you like to start with?"
                     if reading.concerns else
                     "Happy to help. Which of these is closest to what brings you in?")
-            dispatcher.utter_message(text=text, buttons=concern_buttons(keys))
+            dispatcher.utter_message(text=text, buttons=concern_buttons(self.app.profile.concerns, keys))
             return []
         key = reading.single
-        set_concern(engine(), tracker.sender_id, key)
-        dispatcher.utter_message(text=explain_concern(profile(), key))
+        with self.app.unit_of_work(for_write=True) as session:
+            set_concern(session, tracker.sender_id, key)
+        dispatcher.utter_message(text=explain_concern(self.app.profile, key))
         if tracker.active_loop_name is None:
             dispatcher.utter_message(
                 text="Would you like to book a free consultation, or do you have a question first?",

@@ -11,8 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import offer_alternatives, requested_start
-from actions.common import engine, notify_in_background, profile, visitor_answer
-from bot.adapters.mail import notify_booking
+from actions.common import UsesApp, mail_in_background, visitor_answer
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.domain import scheduling
 from bot.domain.validators import Invalid, clean_contact
@@ -42,7 +41,7 @@ def read_choice(text: Text) -> Optional[Text]:
     return None
 
 
-class ActionStartManageBooking(Action):
+class ActionStartManageBooking(UsesApp, Action):
     def name(self) -> Text:
         return "action_start_manage_booking"
 
@@ -51,7 +50,7 @@ class ActionStartManageBooking(Action):
                                                  "preferred_time")]
 
 
-class ValidateManageBookingForm(FormValidationAction):
+class ValidateManageBookingForm(UsesApp, FormValidationAction):
     def name(self) -> Text:
         return "validate_manage_booking_form"
 
@@ -78,12 +77,13 @@ class ValidateManageBookingForm(FormValidationAction):
         except Invalid as problem:
             dispatcher.utter_message(text=str(problem))
             return {"contact": None}
-        booking = find_booking(engine(), tracker.get_slot("booking_reference") or "", contact)
+        with self.app.unit_of_work() as session:
+            booking = find_booking(session, tracker.get_slot("booking_reference") or "", contact)
         if booking is None:
             dispatcher.utter_message(text=("I couldn't find an active booking with that reference and "
                                            "contact. Let's try again: what is your booking reference?"))
             return {"contact": None, "booking_reference": None}
-        when = scheduling.describe_slot(profile(), booking.start)
+        when = scheduling.describe_slot(self.app.profile, booking.start)
         dispatcher.utter_message(text=f"Found it: your consultation on {when}.")
         return {"contact": contact.describe()}
 
@@ -98,19 +98,20 @@ class ValidateManageBookingForm(FormValidationAction):
     @visitor_answer
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return {"preferred_time": requested_start(dispatcher, str(value))}
+        return {"preferred_time": requested_start(self.app, dispatcher, str(value))}
 
 
-class ActionFinishManageBooking(Action):
+class ActionFinishManageBooking(UsesApp, Action):
     def name(self) -> Text:
         return "action_finish_manage_booking"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        clinic = profile()
+        clinic = self.app.profile
         reference = tracker.get_slot("booking_reference") or ""
         contact = clean_contact(tracker.get_slot("contact") or "")
         if tracker.get_slot("manage_choice") == "cancel":
-            booking = cancel_booking(engine(), reference, contact)
+            with self.app.unit_of_work(for_write=True) as session:
+                booking = cancel_booking(session, reference, contact)
             if booking:
                 dispatcher.utter_message(text=(
                     f"Your consultation on {scheduling.describe_slot(clinic, booking.start)} is "
@@ -120,12 +121,13 @@ class ActionFinishManageBooking(Action):
             return [SlotSet("preferred_time", None)]
         start = scheduling.parse_slot_payload(tracker.get_slot("preferred_time") or "")
         try:
-            booking = reschedule_booking(engine(), clinic, reference, contact, start)
+            with self.app.unit_of_work(for_write=True) as session:
+                booking = reschedule_booking(session, clinic, reference, contact, start)
         except SlotTaken:
-            offer_alternatives(dispatcher, "Sorry, that time was just taken.", start)
+            offer_alternatives(self.app, dispatcher, "Sorry, that time was just taken.", start)
             return [SlotSet("preferred_time", None)]
         if booking:
-            notify_in_background(notify_booking, asdict(booking))  # the new booking, new reference
+            mail_in_background(self.app.mailer.booking, asdict(booking))  # the new booking, new reference
             dispatcher.utter_message(text=(
                 f"Done: your consultation is now on {scheduling.describe_slot(clinic, booking.start)}. "
                 f"Your new reference is {booking.reference}."))

@@ -6,12 +6,12 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import buttons, latest_entities, latest_intent, profile
+from actions.common import UsesApp, buttons, latest_entities, latest_intent
 from bot.domain.answers import QUESTION_INTENTS, answer_question
 from bot.domain.concerns import read_concern
 
 
-class ActionAnswerQuestion(Action):
+class ActionAnswerQuestion(UsesApp, Action):
     def name(self) -> Text:
         return "action_answer_question"
 
@@ -22,7 +22,7 @@ class ActionAnswerQuestion(Action):
             return []
         mentioned = read_concern(latest_entities(tracker), None).single
         concern = mentioned or tracker.get_slot("concern")
-        answer = answer_question(profile(), intent, concern)
+        answer = answer_question(self.app.profile, intent, concern)
         if tracker.active_loop_name is None:
             dispatcher.utter_message(text=f"{answer}\nWould you like to book a free consultation?",
                                      buttons=buttons([("Book a free consultation", "/request_booking"),

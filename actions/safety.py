@@ -8,18 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (
-    buttons,
-    engine,
-    latest_entities,
-    latest_intent,
-    latest_text,
-    notify_in_background,
-    profile,
-)
-from bot.adapters.mail import notify_alert
+from actions.common import UsesApp, buttons, latest_entities, latest_intent, latest_text, mail_in_background
 from bot.domain.safety import detect_red_flag
-from bot.services.intake import ALERT_PRIORITY, record_alert
+from bot.domain.statuses import ALERT_PRIORITY, AlertKind
+from bot.services.intake import record_alert
 
 logger = logging.getLogger(__name__)
 RED_FLAG_INTENTS = {"report_emergency": "emergency", "report_adverse_effect": "adverse_effect"}
@@ -39,13 +31,13 @@ def red_flag_kind(tracker: Tracker) -> Optional[Text]:
     return None
 
 
-class ActionHandleRedFlag(Action):
+class ActionHandleRedFlag(UsesApp, Action):
     def name(self) -> Text:
         return "action_handle_red_flag"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        kind = red_flag_kind(tracker) or "adverse_effect"
-        clinic = profile()
+        kind = AlertKind(red_flag_kind(tracker) or AlertKind.ADVERSE_EFFECT)
+        clinic = self.app.profile
         if kind == "emergency":
             dispatcher.utter_message(
                 text=(f"This could be a medical emergency. Please call {clinic.emergency_number} or go "
@@ -59,14 +51,15 @@ class ActionHandleRedFlag(Action):
                 buttons=buttons([("Yes, call me today", "/human_handoff"), ("No, thanks", "/deny")]),
             )
         try:
-            intake_id = record_alert(engine(), tracker.sender_id, kind, latest_text(tracker))
+            with self.app.unit_of_work(for_write=True) as session:
+                intake_id = record_alert(session, tracker.sender_id, kind, latest_text(tracker))
         except Exception:  # the visitor's safety message must go out even if the store is down
             logger.exception("could not store the %s alert for %s", kind, tracker.sender_id)
             intake_id = None
-        notify_in_background(notify_alert, {
+        mail_in_background(self.app.mailer.alert, {
             "intake_id": intake_id, "kind": kind, "priority": ALERT_PRIORITY[kind],
             "name": tracker.get_slot("full_name"), "words": latest_text(tracker)})
-        return [SlotSet("safety_flag", kind)]
+        return [SlotSet("safety_flag", kind.value)]
 
 
 def consecutive_misunderstandings(tracker: Tracker) -> int:
@@ -81,7 +74,7 @@ def consecutive_misunderstandings(tracker: Tracker) -> int:
     return count
 
 
-class ActionHandleMisunderstanding(Action):
+class ActionHandleMisunderstanding(UsesApp, Action):
     """An honest "I can't help with that" with a way forward; the second in a row offers a call."""
 
     def name(self) -> Text:
@@ -91,7 +84,7 @@ class ActionHandleMisunderstanding(Action):
         if consecutive_misunderstandings(tracker) >= 2:
             dispatcher.utter_message(
                 text=("I'm sorry, I'm not getting this right. Would you like someone from the clinic "
-                      f"to call you? You can also phone us on {profile().phone}."),
+                      f"to call you? You can also phone us on {self.app.profile.phone}."),
                 buttons=buttons([("Yes, call me back", "/human_handoff"),
                                  ("Book a free consultation", "/request_booking")]),
             )

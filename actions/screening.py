@@ -13,7 +13,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import buttons, engine, latest_intent, profile, visitor_answer
+from actions.common import UsesApp, buttons, latest_intent, visitor_answer
+from bot.composition import App
 from bot.domain import screening
 from bot.services.intake import record_consent, save_screening_answer, set_consultation_only
 
@@ -21,22 +22,23 @@ YES_NO_BUTTONS = [("Yes", "/affirm"), ("No", "/deny")]
 INTENT_AS_ANSWER = {"affirm": "yes", "deny": "no"}
 
 
-def next_question(tracker: Tracker) -> Optional[screening.Question]:
+def next_question(app: App, tracker: Tracker) -> Optional[screening.Question]:
     answered = tracker.get_slot("screening_answers") or {}
-    for question in screening.questions_for(profile(), tracker.get_slot("concern")):
+    for question in screening.questions_for(app.profile, tracker.get_slot("concern")):
         entry = answered.get(question.key)
         if entry is None or entry.get("pending_detail"):
             return question
     return None
 
 
-class ActionRecordConsent(Action):
+class ActionRecordConsent(UsesApp, Action):
     def name(self) -> Text:
         return "action_record_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         given = latest_intent(tracker) in ("give_consent", "affirm")
-        record_consent(engine(), tracker.sender_id, given)
+        with self.app.unit_of_work(for_write=True) as session:
+            record_consent(session, tracker.sender_id, given)
         if given:
             dispatcher.utter_message(text="Thank you. A few quick questions, then we'll pick a time.")
             return [SlotSet("consent", "given")]
@@ -49,12 +51,12 @@ class ActionRecordConsent(Action):
         return [SlotSet("consent", "declined"), SlotSet("screening_answers", None)]
 
 
-class ActionAskScreeningComplete(Action):
+class ActionAskScreeningComplete(UsesApp, Action):
     def name(self) -> Text:
         return "action_ask_screening_complete"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        question = next_question(tracker)
+        question = next_question(self.app, tracker)
         if question is None:
             return []
         entry = (tracker.get_slot("screening_answers") or {}).get(question.key) or {}
@@ -70,14 +72,14 @@ class ActionAskScreeningComplete(Action):
         return [SlotSet("screening_question", question.key)]
 
 
-class ValidateScreeningForm(FormValidationAction):
+class ValidateScreeningForm(UsesApp, FormValidationAction):
     def name(self) -> Text:
         return "validate_screening_form"
 
     @visitor_answer
     def validate_screening_complete(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        question = next_question(tracker)
+        question = next_question(self.app, tracker)
         answers = dict(tracker.get_slot("screening_answers") or {})
         if question is None:
             return {"screening_complete": True}
@@ -94,24 +96,25 @@ class ValidateScreeningForm(FormValidationAction):
             answers[question.key] = {"pending_detail": True}
             return {"screening_complete": None, "screening_answers": answers}
         flags = screening.flags_for(question, parsed)
-        save_screening_answer(engine(), tracker.sender_id, question.key, question.text,
-                              parsed.value, flags)
+        with self.app.unit_of_work(for_write=True) as session:
+            save_screening_answer(session, tracker.sender_id, question.key, question.text, parsed.value, flags)
         answers[question.key] = {"value": parsed.value, "flags": flags}
-        remaining = [q for q in screening.questions_for(profile(), tracker.get_slot("concern"))
+        remaining = [q for q in screening.questions_for(self.app.profile, tracker.get_slot("concern"))
                      if q.key not in answers or answers[q.key].get("pending_detail")]
         if remaining:
             return {"screening_complete": None, "screening_answers": answers}
         return {"screening_complete": True, "screening_answers": answers}
 
 
-class ActionFinishScreening(Action):
+class ActionFinishScreening(UsesApp, Action):
     def name(self) -> Text:
         return "action_finish_screening"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         answers = tracker.get_slot("screening_answers") or {}
         stop = screening.stop_flagged([entry.get("flags", []) for entry in answers.values()])
-        set_consultation_only(engine(), tracker.sender_id, stop)
+        with self.app.unit_of_work(for_write=True) as session:
+            set_consultation_only(session, tracker.sender_id, stop)
         if stop:
             dispatcher.utter_message(text=(
                 "Thank you. Because of a possible allergy to the product, we can book a "

@@ -1,11 +1,12 @@
 """The one place that reads the environment (python-dotenv loads `.env` from the project root).
 
 Every setting is documented in `.env.example`; with no `.env` at all the defaults below work.
+Reading settings has no side effects: development secrets that are not set are read from
+var/*.secret when those files exist; `bot.ops.secrets.ensure_dev_secrets` creates them.
 """
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Tuple
@@ -20,16 +21,17 @@ def _load_dotenv() -> None:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
 
 
-def _dev_secret(name: str) -> str:
-    """A development secret generated once and kept in var/ (git-ignored), so restarts agree."""
-    path = VAR_DIR / f"{name}.secret"
-    if path.exists():
-        return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
-    path.write_text(value)
-    path.chmod(0o600)
-    return value
+DEV_SECRETS = ("rasa_token", "secret_key")
+
+
+def dev_secret_path(name: str) -> Path:
+    return VAR_DIR / f"{name}.secret"
+
+
+def _dev_secret(name: str) -> Optional[str]:
+    """A development secret kept in var/ (git-ignored) so restarts agree; None until created."""
+    path = dev_secret_path(name)
+    return path.read_text().strip() if path.exists() else None
 
 
 def _int(name: str, default: int) -> int:
@@ -57,11 +59,11 @@ class Settings:
     clinic_profile: Path
     rasa_url: str
     rasa_port: int
-    rasa_token: str
+    rasa_token: Optional[str]
     actions_port: int
     web_host: str
     web_port: int
-    secret_key: str
+    secret_key: Optional[str]
     cors_origins: Tuple[str, ...] = field(default_factory=tuple)
     smtp_host: Optional[str] = None
     smtp_port: int = 25
@@ -81,6 +83,14 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def require(self, name: str) -> str:
+        """A secret setting that must be set, or a clear error naming it."""
+        value = getattr(self, name)
+        if not value:
+            raise ValueError(f"{name.upper()} is not set: set it in .env, or start with `python -m bot run`, "
+                             f"which creates a development value in {dev_secret_path(name)}")
+        return value
+
 
 def load_settings() -> Settings:
     """Read settings from the environment (after loading `.env`)."""
@@ -92,8 +102,6 @@ def load_settings() -> Settings:
     if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
         # A relative SQLite path is relative to the project root, whoever starts the process.
         database_url = f"sqlite:///{PROJECT_ROOT / database_url[len('sqlite:///'):]}"
-    if database_url.startswith("sqlite"):
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
     return Settings(
         database_url=database_url,
         clinic_profile=Path(env.get("CLINIC_PROFILE") or PROJECT_ROOT / "clinic" / "profile.yml"),

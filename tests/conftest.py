@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from actions import common
 from bot.adapters.db import make_engine
 from bot.adapters.migrate import upgrade
+from bot.composition import build_app
 from bot.domain.profile import load_profile
 from bot.settings import PROJECT_ROOT
+from tests.support import settings_for
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -61,19 +62,17 @@ def profile():
 
 
 @pytest.fixture
-def db(database_url, monkeypatch):
-    """Point the actions (actions.common.settings, cached) at the test database; yields its engine."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("RASA_TOKEN", "test-token")
-    monkeypatch.setenv("SECRET_KEY", "test-secret")
-    for name in ("SMTP_HOST", "CLINIC_NOTIFY_EMAIL", "CLINIC_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    common.settings.cache_clear()
-    assert common.settings().database_url == database_url
-    engine = common.engine()
-    yield engine
-    engine.dispose()
-    common.settings.cache_clear()
+def app(database_url):
+    """The App (bot.composition) over the test database, as handed to the actions."""
+    built = build_app(settings_for(database_url))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def db(app):
+    """The test database's engine (the App's)."""
+    return app.engine
 
 
 from tests.stack import stack  # noqa: E402,F401  (the running assistant, for end-to-end tests)

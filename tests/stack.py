@@ -6,6 +6,7 @@ Use the session-scoped fixture `stack` (re-exported by tests/conftest.py). Start
 """
 from __future__ import annotations
 
+import secrets
 import socket
 import threading
 import time
@@ -90,6 +91,8 @@ def stack(tmp_path_factory) -> Stack:
         "WEB_HOST": "127.0.0.1",
         "RASA_URL": "",
         "SMTP_HOST": "",
+        "RASA_TOKEN": secrets.token_hex(16),
+        "SECRET_KEY": secrets.token_hex(16),
     }
     with pytest.MonkeyPatch.context() as patch:
         for key, value in overrides.items():

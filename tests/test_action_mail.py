@@ -10,11 +10,12 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from actions import common
 from actions.booking import ActionBookConsultation
 from actions.callback import ActionSaveCallback
 from actions.safety import ActionHandleRedFlag
+from bot.composition import build_app
 from tests.stack import free_port
+from tests.support import settings_for
 from tests.test_actions import booking_slots, free_start, make_tracker, run
 
 
@@ -36,28 +37,25 @@ class Inbox:
 
 
 @pytest.fixture
-def inbox(database_url, monkeypatch):
-    """Actions pointed at the test database and at a real SMTP server on localhost."""
+def inbox(database_url):
+    """A real SMTP server on localhost, and an App (the actions') over the test database that mails it."""
     box = Inbox()
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(controller.port))
-    monkeypatch.setenv("CLINIC_NOTIFY_EMAIL", "frontdesk@clinic.example")
-    monkeypatch.setenv("MAIL_FROM", "assistant@clinic.example")
-    common.settings.cache_clear()
+    app = build_app(settings_for(database_url, smtp_host="127.0.0.1", smtp_port=controller.port,
+                                 clinic_notify_email="frontdesk@clinic.example",
+                                 mail_from="assistant@clinic.example"))
+    box.app = app
     try:
         yield box
     finally:
-        common.engine().dispose()
-        common.settings.cache_clear()
+        app.close()
         controller.stop()
 
 
 async def test_a_booking_mails_the_clinic_with_a_calendar_entry(inbox, profile):
-    start = free_start(common.engine(), profile, days_ahead=3)
-    _, messages = await run(ActionBookConsultation(), make_tracker(slots=booking_slots(start)))
+    start = free_start(inbox.app.engine, profile, days_ahead=3)
+    _, messages = await run(ActionBookConsultation(inbox.app), make_tracker(slots=booking_slots(start)))
     reference = next(m["text"] for m in messages if "reference is" in m["text"]).split("reference is ")[1][:6]
     [mail] = await inbox.wait_for(1)
     assert mail["To"] == "frontdesk@clinic.example"
@@ -68,7 +66,7 @@ async def test_a_booking_mails_the_clinic_with_a_calendar_entry(inbox, profile):
 
 async def test_a_callback_request_mails_the_clinic(inbox):
     slots = {"full_name": "Ana Ruiz", "callback_phone": "+13105550123", "callback_time": "weekday mornings"}
-    await run(ActionSaveCallback(), make_tracker(slots=slots))
+    await run(ActionSaveCallback(inbox.app), make_tracker(slots=slots))
     [mail] = await inbox.wait_for(1)
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "Callback requested" in mail["Subject"]
@@ -77,7 +75,7 @@ async def test_a_callback_request_mails_the_clinic(inbox):
 
 async def test_an_emergency_mails_an_urgent_alert_with_the_visitors_words(inbox):
     words = "I had botox yesterday and now I can't swallow"
-    await run(ActionHandleRedFlag(), make_tracker(text=words, intent="report_emergency"))
+    await run(ActionHandleRedFlag(inbox.app), make_tracker(text=words, intent="report_emergency"))
     [mail] = await inbox.wait_for(1)
     assert mail["Subject"].startswith("URGENT")
     assert words in mail.get_body(preferencelist=("plain",)).get_content()

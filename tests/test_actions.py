@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -13,7 +13,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions import common
 from actions.booking import ActionBookConsultation, ValidateBookingForm
 from actions.concern import ActionIdentifyConcern
 from actions.manage import ActionFinishManageBooking, ValidateManageBookingForm
@@ -28,6 +27,7 @@ from actions.screening import (
 from bot.adapters.db import session_scope
 from bot.adapters.models import Alert, Intake, ScreeningAnswer
 from bot.adapters.repository import REFERENCE_ALPHABET
+from bot.composition import build_app
 from bot.domain import scheduling, screening
 from bot.domain.profile import CONCERN_KEYS
 from bot.domain.validators import ContactDetails
@@ -35,6 +35,7 @@ from bot.services.intake import book, record_consent, save_screening_answer, tak
 from bot.settings import PROJECT_ROOT
 from tests import rows
 from tests.rows import appointments
+from tests.support import in_uow, settings_for
 
 DOMAIN = {"forms": yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["forms"],
           "slots": {}}
@@ -114,8 +115,8 @@ def stored_answers(engine, sender: str = SENDER):
 
 def free_start(engine, profile, days_ahead: int = 2, index: int = 0):
     """A free, bookable weekday slot a few days from now (real clock, as the actions use)."""
-    now = common.now()
-    free = scheduling.free_slots(profile, taken_starts(engine, profile, now), now, limit=index + 1,
+    now = datetime.now(timezone.utc)
+    free = scheduling.free_slots(profile, in_uow(engine, taken_starts, profile, now), now, limit=index + 1,
                                  after=now + timedelta(days=days_ahead))
     start = free[index]
     assert profile.office_hours[start.weekday()] is not None
@@ -125,10 +126,10 @@ def free_start(engine, profile, days_ahead: int = 2, index: int = 0):
 # --- action_identify_concern ---------------------------------------------------------------------
 
 
-async def test_identify_one_concern(db, profile):
+async def test_identify_one_concern(app, db, profile):
     tracker = make_tracker(text="I sweat through my shirts", intent="concern_sweating", confidence=0.4,
                            entities=[{"entity": "sweating", "value": "sweat", "start": 2, "end": 7}])
-    events, messages = await run(ActionIdentifyConcern(), tracker)
+    events, messages = await run(ActionIdentifyConcern(app), tracker)
     assert events == [{"event": "slot", "timestamp": None, "name": "concern", "value": "sweating"}]
     assert intake(db).concern == "sweating"
     assert len(messages) == 2
@@ -138,28 +139,28 @@ async def test_identify_one_concern(db, profile):
     assert payloads(messages) == ["/request_booking", "/ask_duration", "/ask_safety"]
 
 
-async def test_identify_concern_from_intent(db):
+async def test_identify_concern_from_intent(app, db):
     tracker = make_tracker(text="my feet are killing me", intent="concern_foot_pain", confidence=0.8)
-    events, _ = await run(ActionIdentifyConcern(), tracker)
+    events, _ = await run(ActionIdentifyConcern(app), tracker)
     assert events[0]["value"] == "foot_pain"
     assert intake(db).concern == "foot_pain"
 
 
-async def test_identify_concern_inside_a_form_offers_no_booking_buttons(db, profile):
+async def test_identify_concern_inside_a_form_offers_no_booking_buttons(app, db, profile):
     tracker = make_tracker(intent="choose_concern", entities=[{"entity": "concern", "value": "migraine"}],
                            active_loop="booking_form")
-    events, messages = await run(ActionIdentifyConcern(), tracker)
+    events, messages = await run(ActionIdentifyConcern(app), tracker)
     assert [e["value"] for e in events] == ["migraine"]
     assert len(messages) == 1 and messages[0]["buttons"] == []
     assert "Chronic migraine" in messages[0]["text"]
     assert intake(db).concern == "migraine"
 
 
-async def test_identify_two_concerns_asks_which(db, profile):
+async def test_identify_two_concerns_asks_which(app, db, profile):
     tracker = make_tracker(text="Crows feet and Migraines", intent="concern_wrinkles", confidence=0.7,
                            entities=[{"entity": "wrinkles", "value": "Crows feet"},
                                      {"entity": "migraine", "value": "Migraines"}])
-    events, messages = await run(ActionIdentifyConcern(), tracker)
+    events, messages = await run(ActionIdentifyConcern(app), tracker)
     assert events == []
     assert len(messages) == 1 and "more than one" in messages[0]["text"]
     assert [b["title"] for b in messages[0]["buttons"]] == [
@@ -168,9 +169,9 @@ async def test_identify_two_concerns_asks_which(db, profile):
     assert intake(db) is None  # nothing stored: we asked instead of guessing
 
 
-async def test_identify_no_concern_offers_all_seven(db):
+async def test_identify_no_concern_offers_all_seven(app, db):
     tracker = make_tracker(text="I just want to look less tired", intent="concern_unclear", confidence=0.9)
-    events, messages = await run(ActionIdentifyConcern(), tracker)
+    events, messages = await run(ActionIdentifyConcern(app), tracker)
     assert events == []
     assert payloads(messages) == [f'/choose_concern{{"concern": "{key}"}}' for key in CONCERN_KEYS]
     assert len(messages[0]["buttons"]) == 7
@@ -180,36 +181,36 @@ async def test_identify_no_concern_offers_all_seven(db):
 # --- action_answer_question ----------------------------------------------------------------------
 
 
-async def test_answer_concern_from_entity_beats_slot(db, profile):
+async def test_answer_concern_from_entity_beats_slot(app, db, profile):
     tracker = make_tracker(slots={"concern": "sweating"}, intent="ask_duration",
                            entities=[{"entity": "clenching", "value": "grinding"}])
-    _, messages = await run(ActionAnswerQuestion(), tracker)
+    _, messages = await run(ActionAnswerQuestion(app), tracker)
     assert profile.concerns["clenching"].duration in messages[0]["text"]
     assert "jaw clenching" in messages[0]["text"] and "sweating" not in messages[0]["text"]
 
 
-async def test_answer_uses_the_slot_without_entity(db, profile):
+async def test_answer_uses_the_slot_without_entity(app, db, profile):
     tracker = make_tracker(slots={"concern": "clenching"}, intent="ask_units")
-    _, messages = await run(ActionAnswerQuestion(), tracker)
+    _, messages = await run(ActionAnswerQuestion(app), tracker)
     assert "40 units in total, 20 per side." in messages[0]["text"]
 
 
-async def test_answer_with_two_entities_falls_back_to_the_slot(db, profile):
+async def test_answer_with_two_entities_falls_back_to_the_slot(app, db, profile):
     tracker = make_tracker(slots={"concern": "clenching"}, intent="ask_label_status",
                            entities=[{"entity": "wrinkles", "value": "lines"}, {"entity": "acne", "value": "zit"}])
-    _, messages = await run(ActionAnswerQuestion(), tracker)
+    _, messages = await run(ActionAnswerQuestion(app), tracker)
     assert messages[0]["text"].startswith("For jaw clenching and teeth grinding, this use is off-label.")
 
 
-async def test_answer_cost_and_hours(db, profile):
-    _, messages = await run(ActionAnswerQuestion(), make_tracker(intent="ask_cost"))
+async def test_answer_cost_and_hours(app, db, profile):
+    _, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="ask_cost"))
     assert "consultation is free" in messages[0]["text"] and "$" not in messages[0]["text"]
-    _, messages = await run(ActionAnswerQuestion(), make_tracker(intent="ask_hours"))
+    _, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="ask_hours"))
     assert profile.hours_text() in messages[0]["text"]
 
 
-async def test_answer_unknown_intent(db):
-    events, messages = await run(ActionAnswerQuestion(), make_tracker(intent="greet"))
+async def test_answer_unknown_intent(app, db):
+    events, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="greet"))
     assert events == [] and messages[0]["text"] == "Sorry, I don't have an answer to that one."
 
 
@@ -219,9 +220,9 @@ EMERGENCY_TEXT = "I can't swallow properly and my voice is hoarse since my botox
 ADVERSE_TEXT = "my left eyelid is drooping since my botox last week"
 
 
-async def test_emergency(db, profile):
+async def test_emergency(app, db, profile):
     tracker = make_tracker(text=EMERGENCY_TEXT, intent="report_emergency", slots={"full_name": "Jane Doe"})
-    events, messages = await run(ActionHandleRedFlag(), tracker)
+    events, messages = await run(ActionHandleRedFlag(app), tracker)
     assert events == [{"event": "slot", "timestamp": None, "name": "safety_flag", "value": "emergency"}]
     assert len(messages) == 1
     text = messages[0]["text"]
@@ -235,15 +236,15 @@ async def test_emergency(db, profile):
             found.id, "emergency", "urgent", EMERGENCY_TEXT)
 
 
-async def test_emergency_words_beat_an_adverse_effect_intent(db):
+async def test_emergency_words_beat_an_adverse_effect_intent(app, db):
     tracker = make_tracker(text=EMERGENCY_TEXT, intent="report_adverse_effect")
-    events, messages = await run(ActionHandleRedFlag(), tracker)
+    events, messages = await run(ActionHandleRedFlag(app), tracker)
     assert events[0]["value"] == "emergency" and "911" in messages[0]["text"]
 
 
-async def test_adverse_effect_offers_a_callback(db):
+async def test_adverse_effect_offers_a_callback(app, db):
     tracker = make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect")
-    events, messages = await run(ActionHandleRedFlag(), tracker)
+    events, messages = await run(ActionHandleRedFlag(app), tracker)
     assert events[0]["value"] == "adverse_effect"
     assert "911" not in messages[0]["text"]
     assert "call back today" in messages[0]["text"]
@@ -254,25 +255,20 @@ async def test_adverse_effect_offers_a_callback(db):
         assert (alert.kind, alert.priority, alert.message) == ("adverse_effect", "high", ADVERSE_TEXT)
 
 
-async def test_adverse_effect_after_an_emergency_keeps_the_emergency_flag(db):
-    await run(ActionHandleRedFlag(), make_tracker(text=EMERGENCY_TEXT, intent="report_emergency"))
-    await run(ActionHandleRedFlag(), make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect"))
+async def test_adverse_effect_after_an_emergency_keeps_the_emergency_flag(app, db):
+    await run(ActionHandleRedFlag(app), make_tracker(text=EMERGENCY_TEXT, intent="report_emergency"))
+    await run(ActionHandleRedFlag(app), make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect"))
     assert intake(db).safety_flag == "emergency"
 
 
-async def test_emergency_message_goes_out_when_the_store_is_down(monkeypatch, profile, caplog):
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/unreachable")
-    monkeypatch.setenv("RASA_TOKEN", "test-token")
-    monkeypatch.setenv("SECRET_KEY", "test-secret")
-    monkeypatch.delenv("SMTP_HOST", raising=False)
-    common.settings.cache_clear()
+async def test_emergency_message_goes_out_when_the_store_is_down(app, profile, caplog):
+    app = build_app(settings_for("postgresql://postgres@127.0.0.1:1/unreachable"))
     try:
         with caplog.at_level(logging.ERROR, logger="actions.safety"):
-            events, messages = await run(ActionHandleRedFlag(),
+            events, messages = await run(ActionHandleRedFlag(app),
                                          make_tracker(text=EMERGENCY_TEXT, intent="report_emergency"))
     finally:
-        common.engine().dispose()
-        common.settings.cache_clear()
+        app.close()
     assert "call 911" in messages[0]["text"] and profile.phone in messages[0]["text"]
     assert events[0]["value"] == "emergency"
     assert "could not store the emergency alert" in caplog.text
@@ -281,31 +277,31 @@ async def test_emergency_message_goes_out_when_the_store_is_down(monkeypatch, pr
 # --- action_handle_misunderstanding --------------------------------------------------------------
 
 
-async def test_first_misunderstanding_offers_a_way_forward(db):
+async def test_first_misunderstanding_offers_a_way_forward(app, db):
     tracker = make_tracker(intent="nlu_fallback", events=[user_event("greet"), user_event("nlu_fallback", "blorp")])
-    _, messages = await run(ActionHandleMisunderstanding(), tracker)
+    _, messages = await run(ActionHandleMisunderstanding(app), tracker)
     assert "didn't quite understand" in messages[0]["text"]
     assert payloads(messages) == ["/concern_unclear", "/request_booking", "/human_handoff"]
 
 
-async def test_out_of_scope_says_so(db):
+async def test_out_of_scope_says_so(app, db):
     tracker = make_tracker(intent="out_of_scope", events=[user_event("out_of_scope", "what's the weather")])
-    _, messages = await run(ActionHandleMisunderstanding(), tracker)
+    _, messages = await run(ActionHandleMisunderstanding(app), tracker)
     assert "can't help with that" in messages[0]["text"]
 
 
-async def test_second_misunderstanding_in_a_row_offers_a_callback(db, profile):
+async def test_second_misunderstanding_in_a_row_offers_a_callback(app, db, profile):
     events = [user_event("nlu_fallback", "blorp"), {"event": "bot", "text": "Sorry"},
               {"event": "action", "name": "action_listen"}, user_event("out_of_scope", "blarg")]
-    _, messages = await run(ActionHandleMisunderstanding(), make_tracker(intent="out_of_scope", events=events))
+    _, messages = await run(ActionHandleMisunderstanding(app), make_tracker(intent="out_of_scope", events=events))
     assert "Would you like someone from the clinic to call you?" in messages[0]["text"]
     assert profile.phone in messages[0]["text"]
     assert payloads(messages) == ["/human_handoff", "/request_booking"]
 
 
-async def test_misunderstandings_not_in_a_row_count_as_first(db):
+async def test_misunderstandings_not_in_a_row_count_as_first(app, db):
     events = [user_event("nlu_fallback"), user_event("greet"), user_event("nlu_fallback")]
-    _, messages = await run(ActionHandleMisunderstanding(), make_tracker(intent="nlu_fallback", events=events))
+    _, messages = await run(ActionHandleMisunderstanding(app), make_tracker(intent="nlu_fallback", events=events))
     assert "didn't quite understand" in messages[0]["text"]
     assert "/human_handoff" in payloads(messages) and "/concern_unclear" in payloads(messages)
 
@@ -313,14 +309,14 @@ async def test_misunderstandings_not_in_a_row_count_as_first(db):
 # --- validate_booking_form -----------------------------------------------------------------------
 
 
-async def test_booking_form_bad_name(db):
-    slots, messages = await validate(ValidateBookingForm(), "booking_form", "full_name", "hello")
+async def test_booking_form_bad_name(app, db):
+    slots, messages = await validate(ValidateBookingForm(app), "booking_form", "full_name", "hello")
     assert slots["full_name"] is None
     assert "for example: Maria Lopez" in texts(messages)
 
 
-async def test_booking_form_good_name(db):
-    slots, messages = await validate(ValidateBookingForm(), "booking_form", "full_name", "my name is maria lopez")
+async def test_booking_form_good_name(app, db):
+    slots, messages = await validate(ValidateBookingForm(app), "booking_form", "full_name", "my name is maria lopez")
     assert slots["full_name"] == "Maria Lopez" and messages == []
 
 
@@ -329,21 +325,21 @@ async def test_booking_form_good_name(db):
     ("it's 1 818 555 0199", "+18185550199"),
     ("Jane.Doe@Example.com", "jane.doe@example.com"),
 ])
-async def test_booking_form_contact_is_normalised(db, value, expected):
-    slots, messages = await validate(ValidateBookingForm(), "booking_form", "contact", value)
+async def test_booking_form_contact_is_normalised(app, db, value, expected):
+    slots, messages = await validate(ValidateBookingForm(app), "booking_form", "contact", value)
     assert slots["contact"] == expected and messages == []
 
 
-async def test_booking_form_bad_contact(db):
-    slots, messages = await validate(ValidateBookingForm(), "booking_form", "contact", "555 0199")
+async def test_booking_form_bad_contact(app, db):
+    slots, messages = await validate(ValidateBookingForm(app), "booking_form", "contact", "555 0199")
     assert slots["contact"] is None and "10 digits" in texts(messages)
 
 
-async def test_booking_form_saturday_is_refused_with_hours_and_slots(db, profile):
-    slots, messages = await validate(ValidateBookingForm(), "booking_form", "preferred_time", "saturday at 10am")
+async def test_booking_form_saturday_is_refused_with_hours_and_slots(app, db, profile):
+    slots, messages = await validate(ValidateBookingForm(app), "booking_form", "preferred_time", "saturday at 10am")
     assert slots["preferred_time"] is None
     text = texts(messages)
-    local_now = common.now().astimezone(profile.timezone)
+    local_now = app.now().astimezone(profile.timezone)
     if local_now.weekday() == 5 and 9 <= local_now.hour < 10:  # today's 10 am is inside the minimum notice
         assert "already passed" in text
     else:
@@ -356,20 +352,20 @@ async def test_booking_form_saturday_is_refused_with_hours_and_slots(db, profile
         assert start.astimezone(profile.timezone).weekday() < 5
 
 
-async def test_booking_form_accepts_a_free_slot_button(db, profile):
+async def test_booking_form_accepts_a_free_slot_button(app, db, profile):
     start = free_start(db, profile)
     payload = scheduling.slot_payload(start)
-    slots, messages = await validate(ValidateBookingForm(), "booking_form", "preferred_time", payload,
+    slots, messages = await validate(ValidateBookingForm(app), "booking_form", "preferred_time", payload,
                                      text=f'/choose_slot{{"slot_time": "{payload}"}}', intent="choose_slot")
     assert slots["preferred_time"] == payload
     assert messages == []
 
 
-async def test_booking_form_refuses_a_taken_slot_button(db, profile):
+async def test_booking_form_refuses_a_taken_slot_button(app, db, profile):
     start = free_start(db, profile)
-    book(db, profile, "someone-else", "Bob Roe", PHONE, start)
+    in_uow(db, book, profile, "someone-else", "Bob Roe", PHONE, start)
     payload = scheduling.slot_payload(start)
-    slots, messages = await validate(ValidateBookingForm(), "booking_form", "preferred_time", payload)
+    slots, messages = await validate(ValidateBookingForm(app), "booking_form", "preferred_time", payload)
     assert slots["preferred_time"] is None
     assert "already taken" in texts(messages)
     alternatives = slot_starts_in(payloads(messages))
@@ -384,9 +380,9 @@ def booking_slots(start, **extra):
             "concern": "sweating", **extra}
 
 
-async def test_book_consultation(db, profile):
+async def test_book_consultation(app, db, profile):
     start = free_start(db, profile)
-    events, messages = await run(ActionBookConsultation(), make_tracker(slots=booking_slots(start)))
+    events, messages = await run(ActionBookConsultation(app), make_tracker(slots=booking_slots(start)))
     [appointment] = appointments(db)
     assert appointment.start_at == start and appointment.status == "booked"
     assert set(appointment.reference) <= set(REFERENCE_ALPHABET)
@@ -404,19 +400,19 @@ async def test_book_consultation(db, profile):
         assert (contact.name, contact.phone, contact.email) == ("Jane Doe", "+18185550199", None)
 
 
-async def test_book_consultation_only(db, profile):
+async def test_book_consultation_only(app, db, profile):
     start = free_start(db, profile)
-    _, messages = await run(ActionBookConsultation(),
+    _, messages = await run(ActionBookConsultation(app),
                             make_tracker(slots=booking_slots(start, contact="jane@example.com",
                                                              consultation_only=True)))
     assert "consultation only" in texts(messages)
     assert len(appointments(db)) == 1
 
 
-async def test_book_a_taken_slot_offers_alternatives_and_reopens_the_form(db, profile):
+async def test_book_a_taken_slot_offers_alternatives_and_reopens_the_form(app, db, profile):
     start = free_start(db, profile)
-    other = book(db, profile, "someone-else", "Bob Roe", ContactDetails(email="bob@example.com"), start)
-    events, messages = await run(ActionBookConsultation(), make_tracker(slots=booking_slots(start)))
+    other = in_uow(db, book, profile, "someone-else", "Bob Roe", ContactDetails(email="bob@example.com"), start)
+    events, messages = await run(ActionBookConsultation(app), make_tracker(slots=booking_slots(start)))
     assert events == [
         {"event": "slot", "timestamp": None, "name": "preferred_time", "value": None},
         {"event": "followup", "timestamp": None, "name": "booking_form"},
@@ -427,9 +423,9 @@ async def test_book_a_taken_slot_offers_alternatives_and_reopens_the_form(db, pr
     assert [(a.reference, a.status) for a in appointments(db)] == [(other.reference, "booked")]
 
 
-async def test_book_without_a_time_reopens_the_form(db, profile):
+async def test_book_without_a_time_reopens_the_form(app, db, profile):
     slots = booking_slots(free_start(db, profile), preferred_time=None)
-    events, messages = await run(ActionBookConsultation(), make_tracker(slots=slots))
+    events, messages = await run(ActionBookConsultation(app), make_tracker(slots=slots))
     assert [e["event"] for e in events] == ["slot", "followup"]
     assert appointments(db) == []
 
@@ -437,21 +433,21 @@ async def test_book_without_a_time_reopens_the_form(db, profile):
 # --- screening -----------------------------------------------------------------------------------
 
 
-async def consent(engine, intent="give_consent", sender=SENDER):
-    return await run(ActionRecordConsent(), make_tracker(sender=sender, intent=intent))
+async def consent(app, intent="give_consent", sender=SENDER):
+    return await run(ActionRecordConsent(app), make_tracker(sender=sender, intent=intent))
 
 
-async def test_record_consent_given(db):
-    events, messages = await consent(db)
+async def test_record_consent_given(app, db):
+    events, messages = await consent(app)
     assert events == [{"event": "slot", "timestamp": None, "name": "consent", "value": "given"}]
     assert intake(db).consent_at is not None
     assert "A few quick questions" in messages[0]["text"]
 
 
-async def test_record_consent_declined_keeps_no_answers(db):
-    await consent(db)
-    save_screening_answer(db, SENDER, "pregnancy", "Pregnant?", {"answer": "no"}, [])
-    events, messages = await consent(db, intent="decline_consent")
+async def test_record_consent_declined_keeps_no_answers(app, db):
+    await consent(app)
+    in_uow(db, save_screening_answer, SENDER, "pregnancy", "Pregnant?", {"answer": "no"}, [])
+    events, messages = await consent(app, intent="decline_consent")
     assert {e["name"]: e["value"] for e in events} == {"consent": "declined", "screening_answers": None}
     assert stored_answers(db) == {}
     assert intake(db).consent_at is None and intake(db).consent_declined_at is not None
@@ -467,9 +463,9 @@ def answered(keys, answer="no"):
     return {key: {"value": {"answer": answer}, "flags": []} for key in keys}
 
 
-async def test_ask_screening_asks_the_next_question(db, profile):
+async def test_ask_screening_asks_the_next_question(app, db, profile):
     keys = general_keys(profile)
-    events, messages = await run(ActionAskScreeningComplete(),
+    events, messages = await run(ActionAskScreeningComplete(app),
                                  make_tracker(slots={"screening_answers": answered(keys[:2])}))
     question = screening.questions_for(profile, None)[2]
     assert messages[0]["text"] == question.text
@@ -477,9 +473,9 @@ async def test_ask_screening_asks_the_next_question(db, profile):
     assert events[0]["name"] == "screening_question" and events[0]["value"] == question.key
 
 
-async def test_screening_affirm_and_deny_intents(db, profile):
-    await consent(db)
-    form = ValidateScreeningForm()
+async def test_screening_affirm_and_deny_intents(app, db, profile):
+    await consent(app)
+    form = ValidateScreeningForm(app)
     slots, messages = await validate(form, "screening_form", "screening_complete", "/affirm", intent="affirm",
                                      slots={"concern": "clenching", "screening_answers": {}})
     assert messages == []
@@ -493,20 +489,20 @@ async def test_screening_affirm_and_deny_intents(db, profile):
                                   "infection_at_site": ({"answer": "no"}, [])}
 
 
-async def test_screening_unclear_answer_is_asked_again(db, profile):
-    await consent(db)
-    slots, messages = await validate(ValidateScreeningForm(), "screening_form", "screening_complete",
+async def test_screening_unclear_answer_is_asked_again(app, db, profile):
+    await consent(app)
+    slots, messages = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete",
                                      "what does that mean?", slots={"screening_answers": {}})
     assert slots["screening_complete"] is None
     assert "Please answer yes or no" in texts(messages)
     assert stored_answers(db) == {}
 
 
-async def test_screening_detail_follow_up(db, profile):
-    await consent(db)
+async def test_screening_detail_follow_up(app, db, profile):
+    await consent(app)
     keys = general_keys(profile)
     before = answered(keys[:keys.index("recent_toxin")])
-    form = ValidateScreeningForm()
+    form = ValidateScreeningForm(app)
     slots, messages = await validate(form, "screening_form", "screening_complete", "yes", intent="affirm",
                                      slots={"screening_answers": before})
     assert slots["screening_complete"] is None
@@ -514,7 +510,7 @@ async def test_screening_detail_follow_up(db, profile):
     assert "recent_toxin" not in stored_answers(db)
     # the prompt for the detail
     pending = make_tracker(slots={"screening_answers": slots["screening_answers"]})
-    _, asked = await run(ActionAskScreeningComplete(), pending)
+    _, asked = await run(ActionAskScreeningComplete(app), pending)
     assert asked[0]["text"] == "Which product was it, and roughly when did you have it?"
     slots, messages = await validate(form, "screening_form", "screening_complete", "Dysport, in August",
                                      slots={"screening_answers": slots["screening_answers"]})
@@ -524,44 +520,44 @@ async def test_screening_detail_follow_up(db, profile):
     assert stored_answers(db)["recent_toxin"] == (expected["value"], expected["flags"])
 
 
-async def test_screening_yes_with_detail_in_one_message(db, profile):
-    await consent(db)
+async def test_screening_yes_with_detail_in_one_message(app, db, profile):
+    await consent(app)
     keys = general_keys(profile)
     before = answered(keys[:keys.index("relaxant_allergy_sleep_meds")])
-    slots, _ = await validate(ValidateScreeningForm(), "screening_form", "screening_complete",
+    slots, _ = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete",
                               "yes, I take melatonin to sleep", slots={"screening_answers": before})
     assert slots["screening_answers"]["relaxant_allergy_sleep_meds"] == {
         "value": {"answer": "yes", "detail": "I take melatonin to sleep"}, "flags": ["record"]}
 
 
-async def test_screening_completes_with_the_concern_question(db, profile):
-    await consent(db)
+async def test_screening_completes_with_the_concern_question(app, db, profile):
+    await consent(app)
     keys = general_keys(profile, "clenching")
     assert keys[-1] == "night_guard"
-    slots, _ = await validate(ValidateScreeningForm(), "screening_form", "screening_complete", "no", intent="deny",
+    slots, _ = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete", "no", intent="deny",
                               slots={"concern": "clenching", "screening_answers": answered(keys[:-1])})
     assert slots["screening_complete"] is True
     assert slots["screening_answers"]["night_guard"] == {"value": {"answer": "no"}, "flags": []}
     assert stored_answers(db) == {"night_guard": ({"answer": "no"}, [])}
 
 
-async def test_allergy_yes_means_consultation_only(db, profile):
-    await consent(db)
-    form = ValidateScreeningForm()
+async def test_allergy_yes_means_consultation_only(app, db, profile):
+    await consent(app)
+    form = ValidateScreeningForm(app)
     slots, _ = await validate(form, "screening_form", "screening_complete", "yes", intent="affirm",
                               slots={"concern": "acne", "screening_answers": {}})
     answers = {**slots["screening_answers"], **answered(general_keys(profile)[1:])}
-    events, messages = await run(ActionFinishScreening(), make_tracker(slots={"screening_answers": answers}))
+    events, messages = await run(ActionFinishScreening(app), make_tracker(slots={"screening_answers": answers}))
     assert events == [{"event": "slot", "timestamp": None, "name": "consultation_only", "value": True}]
     assert "consultation only" in messages[0]["text"] and "allergy" in messages[0]["text"]
     assert intake(db).consultation_only is True
     assert stored_answers(db)["toxin_allergy"] == ({"answer": "yes"}, ["allergy_stop"])
 
 
-async def test_no_stop_flag_means_treatment_can_be_booked(db, profile):
+async def test_no_stop_flag_means_treatment_can_be_booked(app, db, profile):
     answers = answered(general_keys(profile))
     answers["pregnancy"] = {"value": {"answer": "yes"}, "flags": ["pregnancy"]}
-    events, messages = await run(ActionFinishScreening(), make_tracker(slots={"screening_answers": answers}))
+    events, messages = await run(ActionFinishScreening(app), make_tracker(slots={"screening_answers": answers}))
     assert events[0]["value"] is False
     assert "that's everything" in messages[0]["text"]
     assert intake(db).consultation_only is False
@@ -573,30 +569,30 @@ async def test_no_stop_flag_means_treatment_can_be_booked(db, profile):
 @pytest.fixture
 def existing(db, profile):
     start = free_start(db, profile)
-    return book(db, profile, "conv-owner", "Jane Doe", PHONE, start, concern="acne")
+    return in_uow(db, book, profile, "conv-owner", "Jane Doe", PHONE, start, concern="acne")
 
 
-async def test_manage_reference_is_read_from_text(db, existing):
-    slots, messages = await validate(ValidateManageBookingForm(), "manage_booking_form", "booking_reference",
+async def test_manage_reference_is_read_from_text(app, db, existing):
+    slots, messages = await validate(ValidateManageBookingForm(app), "manage_booking_form", "booking_reference",
                                      f"it's {existing.reference.lower()}")
     assert slots["booking_reference"] == existing.reference and messages == []
 
 
-async def test_manage_bad_reference(db, existing):
-    slots, messages = await validate(ValidateManageBookingForm(), "manage_booking_form", "booking_reference",
+async def test_manage_bad_reference(app, db, existing):
+    slots, messages = await validate(ValidateManageBookingForm(app), "manage_booking_form", "booking_reference",
                                      "I lost it")
     assert slots["booking_reference"] is None
     assert "for example K7M2QX" in texts(messages)
 
 
-async def test_manage_reference_after_a_six_letter_word(db, existing):
-    slots, _ = await validate(ValidateManageBookingForm(), "manage_booking_form", "booking_reference",
+async def test_manage_reference_after_a_six_letter_word(app, db, existing):
+    slots, _ = await validate(ValidateManageBookingForm(app), "manage_booking_form", "booking_reference",
                               f"my reference number is {existing.reference}")
     assert slots["booking_reference"] == existing.reference
 
 
-async def test_manage_contact_must_match(db, profile, existing):
-    form = ValidateManageBookingForm()
+async def test_manage_contact_must_match(app, db, profile, existing):
+    form = ValidateManageBookingForm(app)
     slots, messages = await validate(form, "manage_booking_form", "contact", "818 555 0100",
                                      slots={"booking_reference": existing.reference})
     assert slots["contact"] is None and slots["booking_reference"] is None
@@ -607,8 +603,8 @@ async def test_manage_contact_must_match(db, profile, existing):
     assert f"Found it: your consultation on {scheduling.describe_slot(profile, existing.start)}" in texts(messages)
 
 
-async def test_manage_choice(db, existing):
-    form = ValidateManageBookingForm()
+async def test_manage_choice(app, db, existing):
+    form = ValidateManageBookingForm(app)
     filled = {"booking_reference": existing.reference, "contact": "+18185550199"}
     slots, _ = await validate(form, "manage_booking_form", "manage_choice", "please cancel it", slots=filled)
     assert slots["manage_choice"] == "cancel"
@@ -619,24 +615,25 @@ async def test_manage_choice(db, existing):
     assert slots["manage_choice"] is None and '"cancel" or "reschedule"' in texts(messages)
 
 
-async def test_manage_cancel(db, profile, existing):
+async def test_manage_cancel(app, db, profile, existing):
     slots = {"booking_reference": existing.reference, "contact": "+18185550199", "manage_choice": "cancel"}
-    events, messages = await run(ActionFinishManageBooking(), make_tracker(slots=slots))
+    events, messages = await run(ActionFinishManageBooking(app), make_tracker(slots=slots))
     assert events == [{"event": "slot", "timestamp": None, "name": "preferred_time", "value": None}]
     assert "is cancelled" in texts(messages)
     assert scheduling.describe_slot(profile, existing.start) in texts(messages)
     assert [(a.reference, a.status) for a in appointments(db)] == [(existing.reference, "cancelled")]
 
 
-async def test_manage_reschedule(db, profile, existing):
+async def test_manage_reschedule(app, db, profile, existing):
     new_start = free_start(db, profile, days_ahead=4)
     payload = scheduling.slot_payload(new_start)
-    form = ValidateManageBookingForm()
+    form = ValidateManageBookingForm(app)
     filled = {"booking_reference": existing.reference, "contact": "+18185550199", "manage_choice": "reschedule"}
     slots, messages = await validate(form, "manage_booking_form", "preferred_time", payload, slots=filled)
     assert slots["preferred_time"] == payload and messages == []
 
-    events, messages = await run(ActionFinishManageBooking(), make_tracker(slots={**filled, "preferred_time": payload}))
+    events, messages = await run(ActionFinishManageBooking(app),
+                                 make_tracker(slots={**filled, "preferred_time": payload}))
     by_status = {a.status: a for a in appointments(db)}
     assert set(by_status) == {"rescheduled", "booked"}
     assert by_status["rescheduled"].reference == existing.reference
@@ -648,23 +645,23 @@ async def test_manage_reschedule(db, profile, existing):
                       {"event": "slot", "timestamp": None, "name": "preferred_time", "value": None}]
 
 
-async def test_manage_with_the_wrong_contact_changes_nothing(db, profile, existing):
+async def test_manage_with_the_wrong_contact_changes_nothing(app, db, profile, existing):
     for choice, extra in (("cancel", {}),
                           ("reschedule", {"preferred_time": scheduling.slot_payload(free_start(db, profile, 4))})):
         slots = {"booking_reference": existing.reference, "contact": "someone@example.com",
                  "manage_choice": choice, **extra}
-        _, messages = await run(ActionFinishManageBooking(), make_tracker(slots=slots))
+        _, messages = await run(ActionFinishManageBooking(app), make_tracker(slots=slots))
         assert "cancelled" not in texts(messages) and "new reference" not in texts(messages)
         assert "nothing was changed" in texts(messages) and profile.phone in texts(messages)
     assert [(a.reference, a.status) for a in appointments(db)] == [(existing.reference, "booked")]
 
 
-async def test_manage_reschedule_into_a_taken_slot(db, profile, existing):
+async def test_manage_reschedule_into_a_taken_slot(app, db, profile, existing):
     taken = free_start(db, profile, days_ahead=4)
-    book(db, profile, "someone-else", "Bob Roe", ContactDetails(email="bob@example.com"), taken)
+    in_uow(db, book, profile, "someone-else", "Bob Roe", ContactDetails(email="bob@example.com"), taken)
     slots = {"booking_reference": existing.reference, "contact": "+18185550199", "manage_choice": "reschedule",
              "preferred_time": scheduling.slot_payload(taken)}
-    events, messages = await run(ActionFinishManageBooking(), make_tracker(slots=slots))
+    events, messages = await run(ActionFinishManageBooking(app), make_tracker(slots=slots))
     assert events == [{"event": "slot", "timestamp": None, "name": "preferred_time", "value": None}]
     assert "just taken" in texts(messages)
     assert taken not in slot_starts_in(payloads(messages))
@@ -672,13 +669,13 @@ async def test_manage_reschedule_into_a_taken_slot(db, profile, existing):
     assert statuses[existing.reference] == "booked"
 
 
-async def test_consent_then_screening_for_another_visitor_is_separate(db, profile):
+async def test_consent_then_screening_for_another_visitor_is_separate(app, db, profile):
     """Answers are stored per conversation: another visitor's consent does not cover this one."""
-    await consent(db, sender="other-visitor")
+    await consent(app, sender="other-visitor")
     with pytest.raises(PermissionError):
-        await validate(ValidateScreeningForm(), "screening_form", "screening_complete", "no", intent="deny",
+        await validate(ValidateScreeningForm(app), "screening_form", "screening_complete", "no", intent="deny",
                        slots={"screening_answers": {}})
-    record_consent(db, SENDER, True)
-    slots, _ = await validate(ValidateScreeningForm(), "screening_form", "screening_complete", "no", intent="deny",
+    in_uow(db, record_consent, SENDER, True)
+    slots, _ = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete", "no", intent="deny",
                               slots={"screening_answers": {}})
     assert slots["screening_answers"]["toxin_allergy"]["value"] == {"answer": "no"}

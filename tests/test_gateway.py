@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from bot.adapters.rasa_api import history_from_events, normalise_replies, offered_buttons
+from bot.composition import build_app
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.gateway import STATIC_DIR, Gateway, routes
 from bot.web.ratelimit import SlidingWindowLimiter
@@ -65,7 +66,7 @@ class FakeClock:
 
 
 def client_for(settings: Settings, address: str = "203.0.113.7", **gateway_args: Any) -> TestClient:
-    app = Starlette(routes=Gateway(settings, **gateway_args).routes())
+    app = Starlette(routes=Gateway(build_app(settings), **gateway_args).routes())
     return TestClient(app, client=(address, 50000))
 
 
@@ -363,7 +364,7 @@ def test_rasa_errors_and_bad_answers_are_503(fake_rasa):
 
 
 def test_an_unexpected_bug_is_json_without_a_trace(down):
-    gateway = Gateway(make_settings("http://127.0.0.1:9"))
+    gateway = Gateway(build_app(make_settings("http://127.0.0.1:9")))
 
     async def broken(conversation_id, text):
         raise RuntimeError("internal detail /srv/secret.py line 42")
@@ -401,7 +402,7 @@ def test_rate_limit_per_session_is_a_sliding_window(rasa_down_url):
 
 def test_rate_limit_per_client_address(rasa_down_url):
     clock = FakeClock()
-    gateway = Gateway(make_settings(rasa_down_url, chat_rate_per_ip=4), clock=clock)
+    gateway = Gateway(build_app(make_settings(rasa_down_url, chat_rate_per_ip=4)), clock=clock)
     app = Starlette(routes=gateway.routes())
     here, elsewhere = TestClient(app, client=("198.51.100.1", 1)), TestClient(app, client=("198.51.100.2", 1))
     first, second = new_session(here), new_session(here)  # session creation counts: 2 of 4
@@ -638,7 +639,7 @@ def test_config_for_the_widget(down):
 
 
 def test_routes_factory_builds_the_gateway(rasa_down_url):
-    paths = [route.path for route in routes(make_settings(rasa_down_url))]
+    paths = [route.path for route in routes(build_app(make_settings(rasa_down_url)))]
     assert {"/", "/widget.js", "/api/session", "/api/chat", "/api/history"} <= set(paths)
 
 

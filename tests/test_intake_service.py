@@ -30,6 +30,7 @@ from bot.services.intake import (
     taken_starts,
 )
 from tests import rows
+from tests.support import in_uow
 
 UTC = timezone.utc
 LA = ZoneInfo("America/Los_Angeles")
@@ -57,7 +58,7 @@ def _booked_at(engine, start) -> int:
 
 
 def test_book_stores_contact_and_appointment(engine, profile):
-    info = book(engine, profile, "conv-1", "Jane Doe", PHONE, START, concern="sweating")
+    info = in_uow(engine, book, profile, "conv-1", "Jane Doe", PHONE, START, concern="sweating")
     assert isinstance(info, BookingInfo)
     assert info.name == "Jane Doe" and info.phone == "+18185550199" and info.email is None
     assert info.concern == "sweating" and info.status == "booked"
@@ -84,15 +85,15 @@ def test_book_stores_contact_and_appointment(engine, profile):
 
 def test_book_refuses_a_naive_datetime(engine, profile):
     with pytest.raises(Exception, match="naive"):
-        book(engine, profile, "conv-naive", "Jane Doe", PHONE, datetime(2031, 3, 4, 10, 0))
+        in_uow(engine, book, profile, "conv-naive", "Jane Doe", PHONE, datetime(2031, 3, 4, 10, 0))
     assert rows.appointments(engine) == []
 
 
 def test_second_booking_of_the_same_start_raises_slot_taken(engine, profile):
-    first = book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
+    first = in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, START)
     # the same instant written in another zone is the same slot
     with pytest.raises(SlotTaken):
-        book(engine, profile, "conv-b", "Bob Roe", EMAIL, START.astimezone(UTC))
+        in_uow(engine, book, profile, "conv-b", "Bob Roe", EMAIL, START.astimezone(UTC))
     assert _booked_at(engine, START) == 1
     [appointment] = rows.appointments(engine)
     assert appointment.reference == first.reference
@@ -101,18 +102,18 @@ def test_second_booking_of_the_same_start_raises_slot_taken(engine, profile):
 
 
 def test_a_failed_unit_of_work_leaves_no_intake(engine, profile):
-    book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
+    in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, START)
     with pytest.raises(SlotTaken):
-        book(engine, profile, "conv-b", "Bob Roe", EMAIL, START)
+        in_uow(engine, book, profile, "conv-b", "Bob Roe", EMAIL, START)
     with pytest.raises(PermissionError):
-        save_screening_answer(engine, "conv-c", "pregnancy", "Pregnant?", {"answer": "no"}, [])
+        in_uow(engine, save_screening_answer, "conv-c", "pregnancy", "Pregnant?", {"answer": "no"}, [])
     with session_scope(engine) as session:
         assert session.execute(select(Intake.conversation_id)).scalars().all() == ["conv-a"]
 
 
 def test_same_visitor_booking_twice_updates_the_contact(engine, profile):
-    book(engine, profile, "conv-1", "Jane Doe", PHONE, START)
-    book(engine, profile, "conv-1", "Jane Smith", EMAIL, LATER)
+    in_uow(engine, book, profile, "conv-1", "Jane Doe", PHONE, START)
+    in_uow(engine, book, profile, "conv-1", "Jane Smith", EMAIL, LATER)
     intake = _intake(engine, "conv-1")
     with session_scope(engine) as session:
         contacts = session.execute(select(Contact)).scalars().all()
@@ -122,28 +123,28 @@ def test_same_visitor_booking_twice_updates_the_contact(engine, profile):
 
 
 def test_cancel_frees_the_slot(engine, profile):
-    first = book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
-    cancelled = cancel_booking(engine, first.reference, PHONE)
+    first = in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, START)
+    cancelled = in_uow(engine, cancel_booking, first.reference, PHONE)
     assert cancelled is not None and cancelled.status == "cancelled" and cancelled.reference == first.reference
     assert _booked_at(engine, START) == 0
-    again = book(engine, profile, "conv-b", "Bob Roe", EMAIL, START)
+    again = in_uow(engine, book, profile, "conv-b", "Bob Roe", EMAIL, START)
     assert again.reference != first.reference
     assert {(a.reference, a.status) for a in rows.appointments(engine)} == {
         (first.reference, "cancelled"), (again.reference, "booked")}
     # a cancelled booking can't be cancelled or found again
-    assert cancel_booking(engine, first.reference, PHONE) is None
-    assert find_booking(engine, first.reference, PHONE) is None
+    assert in_uow(engine, cancel_booking, first.reference, PHONE) is None
+    assert in_uow(engine, find_booking, first.reference, PHONE) is None
 
 
 def test_cancel_with_wrong_contact_changes_nothing(engine, profile):
-    first = book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
-    assert cancel_booking(engine, first.reference, ContactDetails(phone="+18185550100")) is None
+    first = in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, START)
+    assert in_uow(engine, cancel_booking, first.reference, ContactDetails(phone="+18185550100")) is None
     assert [a.status for a in rows.appointments(engine)] == ["booked"]
 
 
 def test_reschedule(engine, profile):
-    old = book(engine, profile, "conv-a", "Jane Doe", PHONE, START, concern="migraine")
-    new = reschedule_booking(engine, profile, old.reference, PHONE, LATER)
+    old = in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, START, concern="migraine")
+    new = in_uow(engine, reschedule_booking, profile, old.reference, PHONE, LATER)
     assert new is not None
     assert new.reference != old.reference and set(new.reference) <= set(REFERENCE_ALPHABET)
     assert new.start == LATER and new.status == "booked"
@@ -154,64 +155,65 @@ def test_reschedule(engine, profile):
     assert by_reference[new.reference].contact_id == by_reference[old.reference].contact_id
     assert _booked_at(engine, START) == 0 and _booked_at(engine, LATER) == 1
     # the old start is free again
-    book(engine, profile, "conv-b", "Bob Roe", EMAIL, START)
+    in_uow(engine, book, profile, "conv-b", "Bob Roe", EMAIL, START)
 
 
 def test_reschedule_with_wrong_contact_changes_nothing(engine, profile):
-    old = book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
-    assert reschedule_booking(engine, profile, old.reference, EMAIL, LATER) is None
-    assert reschedule_booking(engine, profile, "ZZZZZZ", PHONE, LATER) is None
+    old = in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, START)
+    assert in_uow(engine, reschedule_booking, profile, old.reference, EMAIL, LATER) is None
+    assert in_uow(engine, reschedule_booking, profile, "ZZZZZZ", PHONE, LATER) is None
     [appointment] = rows.appointments(engine)
     assert (appointment.reference, appointment.status, appointment.start_at) == (old.reference, "booked", START)
 
 
 def test_reschedule_into_a_taken_slot_keeps_the_old_booking(engine, profile):
-    old = book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
-    other = book(engine, profile, "conv-b", "Bob Roe", EMAIL, LATER)
+    old = in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, START)
+    other = in_uow(engine, book, profile, "conv-b", "Bob Roe", EMAIL, LATER)
     with pytest.raises(SlotTaken):
-        reschedule_booking(engine, profile, old.reference, PHONE, LATER)
+        in_uow(engine, reschedule_booking, profile, old.reference, PHONE, LATER)
     assert {(a.reference, a.status) for a in rows.appointments(engine)} == {
         (old.reference, "booked"), (other.reference, "booked")}
 
 
 def test_find_booking_needs_the_matching_phone_or_email(engine, profile):
-    by_phone = book(engine, profile, "conv-a", "Jane Doe", PHONE, START)
-    by_email = book(engine, profile, "conv-b", "Bob Roe", ContactDetails(email="Bob.Roe@Example.com"), LATER)
+    by_phone = in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, START)
+    by_email = in_uow(engine, book, profile, "conv-b", "Bob Roe", ContactDetails(email="Bob.Roe@Example.com"), LATER)
 
-    found = find_booking(engine, by_phone.reference, PHONE)
+    found = in_uow(engine, find_booking, by_phone.reference, PHONE)
     assert found is not None and found.reference == by_phone.reference and found.start == START
-    assert find_booking(engine, f"  {by_phone.reference.lower()} ", PHONE).reference == by_phone.reference
-    assert find_booking(engine, by_phone.reference, ContactDetails(phone="+18185550100")) is None
-    assert find_booking(engine, by_phone.reference, EMAIL) is None
-    assert find_booking(engine, by_phone.reference, ContactDetails()) is None
+    assert in_uow(engine, find_booking, f"  {by_phone.reference.lower()} ", PHONE).reference == by_phone.reference
+    assert in_uow(engine, find_booking, by_phone.reference, ContactDetails(phone="+18185550100")) is None
+    assert in_uow(engine, find_booking, by_phone.reference, EMAIL) is None
+    assert in_uow(engine, find_booking, by_phone.reference, ContactDetails()) is None
 
-    assert find_booking(engine, by_email.reference, ContactDetails(email="bob.roe@example.com")).name == "Bob Roe"
-    assert find_booking(engine, by_email.reference, ContactDetails(email="BOB.ROE@EXAMPLE.COM")) is not None
-    assert find_booking(engine, by_email.reference, ContactDetails(email="bob@example.com")) is None
+    found = in_uow(engine, find_booking, by_email.reference, ContactDetails(email="bob.roe@example.com"))
+    assert found.name == "Bob Roe"
+    assert in_uow(engine, find_booking, by_email.reference, ContactDetails(email="BOB.ROE@EXAMPLE.COM")) is not None
+    assert in_uow(engine, find_booking, by_email.reference, ContactDetails(email="bob@example.com")) is None
     # another visitor's reference with my contact details: not mine
-    assert find_booking(engine, by_email.reference, PHONE) is None
-    assert find_booking(engine, "ABCDEF", PHONE) is None
+    assert in_uow(engine, find_booking, by_email.reference, PHONE) is None
+    assert in_uow(engine, find_booking, "ABCDEF", PHONE) is None
 
 
 def test_taken_starts(engine, profile):
     now = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)
     soon = now + timedelta(days=3)
-    book(engine, profile, "conv-a", "Jane Doe", PHONE, soon)
-    cancelled = book(engine, profile, "conv-b", "Bob Roe", EMAIL, soon + timedelta(hours=1))
-    cancel_booking(engine, cancelled.reference, EMAIL)
-    book(engine, profile, "conv-c", "Ann Lee", ContactDetails(phone="+18185550111"), now + timedelta(days=200))
-    book(engine, profile, "conv-d", "Tom Poe", ContactDetails(phone="+18185550122"), now - timedelta(days=5))
-    starts = taken_starts(engine, profile, now)
+    in_uow(engine, book, profile, "conv-a", "Jane Doe", PHONE, soon)
+    cancelled = in_uow(engine, book, profile, "conv-b", "Bob Roe", EMAIL, soon + timedelta(hours=1))
+    in_uow(engine, cancel_booking, cancelled.reference, EMAIL)
+    in_uow(engine, book, profile, "conv-c", "Ann Lee", ContactDetails(phone="+18185550111"), now + timedelta(days=200))
+    in_uow(engine, book, profile, "conv-d", "Tom Poe", ContactDetails(phone="+18185550122"), now - timedelta(days=5))
+    starts = in_uow(engine, taken_starts, profile, now)
     assert starts == [soon]
     assert all(start.utcoffset() == timedelta(0) for start in starts)
 
 
 def test_set_concern_and_consultation_only(engine):
-    set_concern(engine, "conv-1", "acne")
-    set_consultation_only(engine, "conv-1", True)
+    in_uow(engine, set_concern, "conv-1", "acne")
+    in_uow(engine, set_consultation_only, "conv-1", True)
     intake = _intake(engine, "conv-1")
     assert intake.concern == "acne" and intake.consultation_only is True and intake.status == "new"
-    set_concern(engine, "conv-1", "wrinkles")
+    in_uow(engine, set_concern, "conv-1", "wrinkles")
     assert _intake(engine, "conv-1").concern == "wrinkles"
 
 
@@ -226,23 +228,23 @@ def _answers(engine, conversation_id):
 
 def test_save_screening_answer_needs_consent(engine):
     with pytest.raises(PermissionError):
-        save_screening_answer(engine, "conv-1", "pregnancy", "Are you pregnant?", {"answer": "no"}, [])
+        in_uow(engine, save_screening_answer, "conv-1", "pregnancy", "Are you pregnant?", {"answer": "no"}, [])
     with session_scope(engine) as session:
         assert session.execute(select(func.count()).select_from(ScreeningAnswer)).scalar_one() == 0
-    record_consent(engine, "conv-1", False)  # declined: still refused
+    in_uow(engine, record_consent, "conv-1", False)  # declined: still refused
     with pytest.raises(PermissionError):
-        save_screening_answer(engine, "conv-1", "pregnancy", "Are you pregnant?", {"answer": "no"}, [])
+        in_uow(engine, save_screening_answer, "conv-1", "pregnancy", "Are you pregnant?", {"answer": "no"}, [])
     assert _answers(engine, "conv-1") == []
 
 
 def test_screening_answers_stored_and_replaced(engine):
-    record_consent(engine, "conv-1", True)
+    in_uow(engine, record_consent, "conv-1", True)
     intake = _intake(engine, "conv-1")
     assert intake.consent_at is not None and intake.consent_declined_at is None
-    save_screening_answer(engine, "conv-1", "toxin_allergy", "Allergy?", {"answer": "yes"}, ["allergy_stop"])
-    save_screening_answer(engine, "conv-1", "recent_toxin", "Recent toxin?",
+    in_uow(engine, save_screening_answer, "conv-1", "toxin_allergy", "Allergy?", {"answer": "yes"}, ["allergy_stop"])
+    in_uow(engine, save_screening_answer, "conv-1", "recent_toxin", "Recent toxin?",
                           {"answer": "yes", "detail": "Dysport in May"}, ["recent_toxin"])
-    save_screening_answer(engine, "conv-1", "toxin_allergy", "Allergy?", {"answer": "no"}, [])
+    in_uow(engine, save_screening_answer, "conv-1", "toxin_allergy", "Allergy?", {"answer": "no"}, [])
     assert _answers(engine, "conv-1") == [
         ("toxin_allergy", {"answer": "no"}, []),
         ("recent_toxin", {"answer": "yes", "detail": "Dysport in May"}, ["recent_toxin"]),
@@ -250,13 +252,13 @@ def test_screening_answers_stored_and_replaced(engine):
 
 
 def test_declining_consent_deletes_stored_answers(engine):
-    record_consent(engine, "conv-1", True)
-    save_screening_answer(engine, "conv-1", "pregnancy", "Pregnant?", {"answer": "yes"}, ["pregnancy"])
-    save_screening_answer(engine, "conv-1", "bleeding", "Bleeding?", {"answer": "no"}, [])
-    record_consent(engine, "conv-2", True)
-    save_screening_answer(engine, "conv-2", "bleeding", "Bleeding?", {"answer": "no"}, [])
+    in_uow(engine, record_consent, "conv-1", True)
+    in_uow(engine, save_screening_answer, "conv-1", "pregnancy", "Pregnant?", {"answer": "yes"}, ["pregnancy"])
+    in_uow(engine, save_screening_answer, "conv-1", "bleeding", "Bleeding?", {"answer": "no"}, [])
+    in_uow(engine, record_consent, "conv-2", True)
+    in_uow(engine, save_screening_answer, "conv-2", "bleeding", "Bleeding?", {"answer": "no"}, [])
 
-    record_consent(engine, "conv-1", False)
+    in_uow(engine, record_consent, "conv-1", False)
     intake = _intake(engine, "conv-1")
     assert intake.consent_at is None and intake.consent_declined_at is not None
     assert _answers(engine, "conv-1") == []
@@ -264,7 +266,7 @@ def test_declining_consent_deletes_stored_answers(engine):
         assert session.execute(select(func.count()).select_from(ScreeningAnswer)).scalar_one() == 1
     assert _answers(engine, "conv-2") == [("bleeding", {"answer": "no"}, [])]  # other visitors untouched
     with pytest.raises(PermissionError):
-        save_screening_answer(engine, "conv-1", "bleeding", "Bleeding?", {"answer": "no"}, [])
+        in_uow(engine, save_screening_answer, "conv-1", "bleeding", "Bleeding?", {"answer": "no"}, [])
     assert _answers(engine, "conv-1") == []
 
 
@@ -273,13 +275,13 @@ def test_declining_consent_deletes_stored_answers(engine):
 
 def test_record_alert_sets_the_safety_flag_and_keeps_the_words(engine):
     words = "my eyelid is drooping since my botox on Monday"
-    intake_id = record_alert(engine, "conv-1", "adverse_effect", words)
+    intake_id = in_uow(engine, record_alert, "conv-1", "adverse_effect", words)
     assert _intake(engine, "conv-1").id == intake_id
     assert _intake(engine, "conv-1").safety_flag == "adverse_effect"
 
-    record_alert(engine, "conv-1", "emergency", "I can't swallow")
+    in_uow(engine, record_alert, "conv-1", "emergency", "I can't swallow")
     assert _intake(engine, "conv-1").safety_flag == "emergency"
-    record_alert(engine, "conv-1", "adverse_effect", "and a headache")
+    in_uow(engine, record_alert, "conv-1", "adverse_effect", "and a headache")
     assert _intake(engine, "conv-1").safety_flag == "emergency"  # emergency wins
 
     with session_scope(engine) as session:
@@ -293,19 +295,20 @@ def test_record_alert_sets_the_safety_flag_and_keeps_the_words(engine):
 
 
 def test_record_alert_emergency_first(engine):
-    record_alert(engine, "conv-1", "emergency", "my throat is swelling")
+    in_uow(engine, record_alert, "conv-1", "emergency", "my throat is swelling")
     assert _intake(engine, "conv-1").safety_flag == "emergency"
 
 
 def test_record_alert_unknown_kind_stores_nothing(engine):
     with pytest.raises(KeyError):
-        record_alert(engine, "conv-1", "rash", "a rash")
+        in_uow(engine, record_alert, "conv-1", "rash", "a rash")
     with session_scope(engine) as session:
         assert session.execute(select(func.count()).select_from(Alert)).scalar_one() == 0
 
 
 def test_save_callback(engine):
-    intake_id = save_callback(engine, "conv-1", "Jane Doe", "+18185550199", "weekday mornings", "talk_to_person")
+    intake_id = in_uow(engine, save_callback, "conv-1", "Jane Doe", "+18185550199", "weekday mornings",
+                       "talk_to_person")
     with session_scope(engine) as session:
         [request] = session.execute(select(CallbackRequest)).scalars().all()
         assert (request.intake_id, request.name, request.phone, request.best_time, request.reason,
@@ -317,8 +320,8 @@ def test_save_callback(engine):
 
 
 def test_save_callback_keeps_an_existing_contact(engine, profile):
-    booking = book(engine, profile, "conv-1", "Jane Doe", EMAIL, START)
-    intake_id = save_callback(engine, "conv-1", "J", "+18185550100", "after 3 pm", "adverse_effect_same_day")
+    booking = in_uow(engine, book, profile, "conv-1", "Jane Doe", EMAIL, START)
+    intake_id = in_uow(engine, save_callback, "conv-1", "J", "+18185550100", "after 3 pm", "adverse_effect_same_day")
     assert intake_id == booking.intake_id
     with session_scope(engine) as session:
         intake = session.get(Intake, intake_id)
@@ -349,7 +352,8 @@ def test_concurrent_bookings_of_one_slot_book_exactly_one(engine, profile):
         contact = ContactDetails(phone=f"+1818555{index:04d}")
         try:
             barrier.wait(timeout=30)
-            results[index] = book(engine, profile, f"race-{index}", f"Visitor {chr(65 + index)}", contact, START)
+            results[index] = in_uow(engine, book, profile, f"race-{index}", f"Visitor {chr(65 + index)}", contact,
+                                    START)
         except BaseException as exc:  # noqa: B036 - collected and asserted below
             results[index] = exc
 

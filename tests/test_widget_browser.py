@@ -25,6 +25,7 @@ from starlette.routing import Route
 from actions.prompts import PROMPTS
 from bot.adapters.db import engine_for, session_scope
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from bot.composition import build_app
 from bot.domain.profile import cached_profile
 from bot.services.readout import intake_summaries
 from bot.settings import PROJECT_ROOT
@@ -391,7 +392,7 @@ def test_one_script_line_on_another_site(stack, page_factory):
     site_app = Starlette(routes=[Route("/", clinic_site)])
     with serve_in_thread(site_app) as site, serve_in_thread(site_app) as other_site:
         settings = replace(stack.settings, cors_origins=(site,))  # the stack's Rasa, secret and store
-        with serve_in_thread(Starlette(routes=Gateway(settings).routes())) as gateway:
+        with serve_in_thread(Starlette(routes=Gateway(build_app(settings)).routes())) as gateway:
             site_port_holder["gateway"] = gateway
             page = page_factory()
             page.goto(site + "/")

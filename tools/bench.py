@@ -14,9 +14,8 @@ from typing import Callable, Dict, List
 import httpx
 
 from bot.adapters.migrate import upgrade
-from bot.ops.runner import child_environment, server_commands, start_logged, stop, wait_until_up
+from bot.ops.runner import child_environment, server_commands, service_settings, start_logged, stop, wait_until_up
 from bot.ops.training import MODEL_FILE
-from bot.settings import load_settings
 from tests.stack import free_port
 
 MESSAGES = ["hi", "my armpits sweat through every shirt", "how long does it last", "does it hurt",
@@ -62,7 +61,7 @@ def main() -> int:
     os.environ.update({"DATABASE_URL": database_url, "RASA_PORT": str(free_port()),
                        "ACTIONS_PORT": str(free_port()), "WEB_PORT": str(free_port()), "RASA_URL": "",
                        "SMTP_HOST": "", "CHAT_RATE_PER_SESSION": "1000", "CHAT_RATE_PER_IP": "1000"})
-    settings = load_settings()
+    settings = service_settings()
     started = time.monotonic()
     children = start_logged(server_commands(settings, model=str(MODEL_FILE)),
                             child_environment(settings), workdir)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import DateTime, String, TypeDecorator
 
@@ -66,7 +67,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _sqlite_folder(database_url: str) -> None:
+    """The folder of a SQLite file, created readable by the owner only (it holds health data)."""
+    path = make_url(database_url).database
+    if path and path != ":memory:":
+        folder = Path(path).resolve().parent
+        if not folder.exists():
+            folder.mkdir(parents=True, mode=0o700)
+
+
 def make_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite"):
+        _sqlite_folder(database_url)
     engine = create_engine(database_url, future=True, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
 

@@ -292,3 +292,25 @@ def _dashboard_hint(intake_id: Any) -> str:
     if intake_id is None:
         return "Details are in the staff dashboard."
     return f"Details: staff dashboard, /staff/intakes/{intake_id}"
+
+
+class Mailer:
+    """The clinic's mail, bound to the settings and profile it is sent with (built by the
+    composition root); each method returns False, never raises, when mail is off or fails."""
+
+    def __init__(self, settings, profile):
+        self.settings = settings
+        self.profile = profile
+
+    @property
+    def enabled(self) -> bool:
+        return mail_enabled(self.settings)
+
+    def booking(self, info: Mapping[str, Any]) -> bool:
+        return notify_booking(self.settings, self.profile, info)
+
+    def callback(self, info: Mapping[str, Any]) -> bool:
+        return notify_callback(self.settings, self.profile, info)
+
+    def alert(self, info: Mapping[str, Any]) -> bool:
+        return notify_alert(self.settings, self.profile, info)

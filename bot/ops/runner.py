@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.ops.secrets import ensure_dev_secrets
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 GRACE_SECONDS = 10
@@ -21,10 +22,13 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def child_environment(settings: Settings) -> Dict[str, str]:
-    """The environment every child gets: values Rasa's YAML files refer to (endpoints.yml's
-    ${ACTIONS_PORT}), the action server's bind address, and quieter TensorFlow logs."""
+    """The environment every child gets: the secrets (so all three agree on them), values Rasa's
+    YAML files refer to (endpoints.yml's ${ACTIONS_PORT}), the action server's bind address, and
+    quieter TensorFlow logs."""
     env = dict(os.environ)
     env.update({
+        "RASA_TOKEN": settings.require("rasa_token"),
+        "SECRET_KEY": settings.require("secret_key"),
         "ACTIONS_PORT": str(settings.actions_port),
         "SANIC_HOST": "127.0.0.1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -111,9 +115,14 @@ def start_logged(commands: Dict[str, List[str]], env: Dict[str, str], log_dir: P
     return children
 
 
+def service_settings() -> Settings:
+    """The settings services start with: from the environment, development secrets filled in."""
+    return ensure_dev_secrets(load_settings())
+
+
 def shell() -> int:
     """Chat in the terminal: the action server in the background, `rasa shell` in front."""
-    settings = load_settings()
+    settings = service_settings()
     env = child_environment(settings)
     actions = start({"actions": server_commands(settings)["actions"]}, env)
     try:
@@ -124,7 +133,7 @@ def shell() -> int:
 
 
 def run() -> int:
-    settings = load_settings()
+    settings = service_settings()
     children = start(server_commands(settings), child_environment(settings))
     print(f"Starting: chat demo and staff dashboard on http://{settings.web_host}:{settings.web_port}/ "
           f"(staff at /staff); Rasa on 127.0.0.1:{settings.rasa_port}; actions on "
@@ -155,5 +164,5 @@ def run() -> int:
 
 def run_rasa(args: List[str]) -> int:
     """Run a rasa CLI command with the project's environment (used by the Makefile)."""
-    settings = load_settings()
+    settings = service_settings()
     return subprocess.call(rasa_command(*args), cwd=PROJECT_ROOT, env=child_environment(settings))

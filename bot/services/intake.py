@@ -1,6 +1,5 @@
-"""What the conversation does to the store, one unit of work per call.
-
-Each function opens its own session (the caller owns nothing but the engine) and returns plain
+"""What the conversation does to the store: each function is one use case on the caller's unit of
+work (a Session from `App.unit_of_work`; the caller commits by leaving it) and returns plain
 values, so the actions never hold ORM objects across awaits.
 """
 from __future__ import annotations
@@ -10,15 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any, List, Optional
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from bot.adapters.db import session_scope, utcnow
+from bot.adapters.db import utcnow
 from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, ScreeningAnswer
 from bot.adapters.repository import SlotTaken, book_consultation, booked_starts, intake_for_conversation, save_contact
 from bot.domain.profile import ClinicProfile
+from bot.domain.statuses import ALERT_PRIORITY, AlertKind, AppointmentStatus, IntakeStatus
 from bot.domain.validators import ContactDetails
-
-ALERT_PRIORITY = {"emergency": "urgent", "adverse_effect": "high"}
 
 
 @dataclass(frozen=True)
@@ -50,56 +48,51 @@ def _booking_info(appointment: Appointment) -> BookingInfo:
     )
 
 
-def taken_starts(engine: Engine, profile: ClinicProfile, now: datetime) -> List[datetime]:
-    horizon = now + timedelta(days=int(profile.consultation.get("booking_horizon_days", 60)) + 1)
-    with session_scope(engine) as session:
-        return booked_starts(session, now - timedelta(days=1), horizon)
+def taken_starts(session: Session, profile: ClinicProfile, now: datetime) -> List[datetime]:
+    horizon = now + timedelta(days=int(profile.consultation["booking_horizon_days"]) + 1)
+    return booked_starts(session, now - timedelta(days=1), horizon)
 
 
-def set_concern(engine: Engine, conversation_id: str, concern: str) -> None:
-    with session_scope(engine, for_write=True) as session:
-        intake_for_conversation(session, conversation_id).concern = concern
+def set_concern(session: Session, conversation_id: str, concern: str) -> None:
+    intake_for_conversation(session, conversation_id).concern = concern
 
 
-def record_consent(engine: Engine, conversation_id: str, given: bool) -> None:
-    with session_scope(engine, for_write=True) as session:
-        intake = intake_for_conversation(session, conversation_id)
-        if given:
-            intake.consent_at, intake.consent_declined_at = utcnow(), None
-        else:
-            intake.consent_declined_at = utcnow()
-            intake.consent_at = None
-            for answer in list(intake.screening_answers):  # declined: keep no health answer
-                session.delete(answer)
+def record_consent(session: Session, conversation_id: str, given: bool) -> None:
+    intake = intake_for_conversation(session, conversation_id)
+    if given:
+        intake.consent_at, intake.consent_declined_at = utcnow(), None
+    else:
+        intake.consent_declined_at = utcnow()
+        intake.consent_at = None
+        for answer in list(intake.screening_answers):  # declined: keep no health answer
+            session.delete(answer)
 
 
 def save_screening_answer(
-    engine: Engine, conversation_id: str, key: str, text: str, value: Any, flags: List[str]
+    session: Session, conversation_id: str, key: str, text: str, value: Any, flags: List[str]
 ) -> None:
     """Store (or replace) one structured answer; refused unless the visitor consented."""
-    with session_scope(engine, for_write=True) as session:
-        intake = intake_for_conversation(session, conversation_id)
-        if intake.consent_at is None:
-            raise PermissionError("no consent recorded for this conversation")
-        existing = session.execute(
-            select(ScreeningAnswer).where(
-                ScreeningAnswer.intake_id == intake.id, ScreeningAnswer.question_key == key
-            )
-        ).scalar_one_or_none()
-        if existing is None:
-            session.add(ScreeningAnswer(intake=intake, question_key=key, question_text=text,
-                                        answer=value, flags=flags))
-        else:
-            existing.question_text, existing.answer, existing.flags = text, value, flags
+    intake = intake_for_conversation(session, conversation_id)
+    if intake.consent_at is None:
+        raise PermissionError("no consent recorded for this conversation")
+    existing = session.execute(
+        select(ScreeningAnswer).where(
+            ScreeningAnswer.intake_id == intake.id, ScreeningAnswer.question_key == key
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        session.add(ScreeningAnswer(intake=intake, question_key=key, question_text=text,
+                                    answer=value, flags=flags))
+    else:
+        existing.question_text, existing.answer, existing.flags = text, value, flags
 
 
-def set_consultation_only(engine: Engine, conversation_id: str, value: bool) -> None:
-    with session_scope(engine, for_write=True) as session:
-        intake_for_conversation(session, conversation_id).consultation_only = value
+def set_consultation_only(session: Session, conversation_id: str, value: bool) -> None:
+    intake_for_conversation(session, conversation_id).consultation_only = value
 
 
 def book(
-    engine: Engine,
+    session: Session,
     profile: ClinicProfile,
     conversation_id: str,
     name: str,
@@ -107,31 +100,29 @@ def book(
     start: datetime,
     concern: Optional[str] = None,
 ) -> BookingInfo:
-    """Store the contact and the appointment in one unit of work; SlotTaken if the slot went."""
-    with session_scope(engine, for_write=True) as session:
-        intake = intake_for_conversation(session, conversation_id)
-        if concern:
-            intake.concern = concern
-        save_contact(session, intake, name, contact.phone, contact.email)
-        appointment = book_consultation(session, intake, start, profile.consultation_minutes)
-        if intake.status == "new":
-            intake.status = "booked"
-        session.flush()
-        session.refresh(appointment)
-        return _booking_info(appointment)
+    """Store the contact and the appointment together; SlotTaken if the slot went."""
+    intake = intake_for_conversation(session, conversation_id)
+    if concern:
+        intake.concern = concern
+    save_contact(session, intake, name, contact.phone, contact.email)
+    appointment = book_consultation(session, intake, start, profile.consultation_minutes)
+    if intake.status == IntakeStatus.NEW:
+        intake.status = IntakeStatus.BOOKED
+    session.flush()
+    session.refresh(appointment)
+    return _booking_info(appointment)
 
 
-def find_booking(engine: Engine, reference: str, contact: ContactDetails) -> Optional[BookingInfo]:
+def find_booking(session: Session, reference: str, contact: ContactDetails) -> Optional[BookingInfo]:
     """The booked appointment with this reference, if the phone or e-mail matches its contact."""
-    with session_scope(engine) as session:
-        appointment = _owned_appointment(session, reference, contact)
-        return _booking_info(appointment) if appointment else None
+    appointment = _owned_appointment(session, reference, contact)
+    return _booking_info(appointment) if appointment else None
 
 
 def _owned_appointment(session, reference: str, contact: ContactDetails) -> Optional[Appointment]:
     appointment = session.execute(
         select(Appointment).where(
-            Appointment.reference == reference.strip().upper(), Appointment.status == "booked"
+            Appointment.reference == reference.strip().upper(), Appointment.status == AppointmentStatus.BOOKED
         )
     ).scalar_one_or_none()
     if appointment is None:
@@ -146,54 +137,53 @@ def _owned_appointment(session, reference: str, contact: ContactDetails) -> Opti
     return None
 
 
-def cancel_booking(engine: Engine, reference: str, contact: ContactDetails) -> Optional[BookingInfo]:
-    with session_scope(engine, for_write=True) as session:
-        appointment = _owned_appointment(session, reference, contact)
-        if appointment is None:
-            return None
-        appointment.status = "cancelled"
-        return _booking_info(appointment)
+def cancel_booking(session: Session, reference: str, contact: ContactDetails) -> Optional[BookingInfo]:
+    appointment = _owned_appointment(session, reference, contact)
+    if appointment is None:
+        return None
+    appointment.status = AppointmentStatus.CANCELLED
+    return _booking_info(appointment)
 
 
 def reschedule_booking(
-    engine: Engine, profile: ClinicProfile, reference: str, contact: ContactDetails, start: datetime
+    session: Session, profile: ClinicProfile, reference: str, contact: ContactDetails, start: datetime
 ) -> Optional[BookingInfo]:
     """Move a booking: the old one is marked rescheduled and a new one (new reference) holds the
-    new time, in one unit of work; SlotTaken leaves the old booking as it was."""
-    with session_scope(engine, for_write=True) as session:
-        old = _owned_appointment(session, reference, contact)
-        if old is None:
-            return None
-        old.status = "rescheduled"
-        session.flush()
-        new = book_consultation(session, old.intake, start, profile.consultation_minutes)
-        new.contact_id = old.contact_id
-        session.flush()
-        session.refresh(new)
-        return _booking_info(new)
+    new time, together; SlotTaken (the caller's unit of work rolls back) leaves the old booking."""
+    old = _owned_appointment(session, reference, contact)
+    if old is None:
+        return None
+    old.status = AppointmentStatus.RESCHEDULED
+    session.flush()
+    new = book_consultation(session, old.intake, start, profile.consultation_minutes)
+    new.contact_id = old.contact_id
+    session.flush()
+    session.refresh(new)
+    return _booking_info(new)
 
 
-def record_alert(engine: Engine, conversation_id: str, kind: str, message: str) -> int:
-    with session_scope(engine, for_write=True) as session:
-        intake = intake_for_conversation(session, conversation_id)
-        intake.safety_flag = "emergency" if "emergency" in (intake.safety_flag, kind) else kind
-        alert = Alert(intake=intake, kind=kind, priority=ALERT_PRIORITY[kind], message=message)
-        session.add(alert)
-        session.flush()
-        return intake.id
+def record_alert(session: Session, conversation_id: str, kind: str, message: str) -> int:
+    intake = intake_for_conversation(session, conversation_id)
+    priority = ALERT_PRIORITY[kind]  # KeyError for a kind that is not a red flag
+    kind = AlertKind(kind)
+    worst = AlertKind.EMERGENCY if AlertKind.EMERGENCY in (intake.safety_flag, kind) else kind
+    intake.safety_flag = worst.value
+    alert = Alert(intake=intake, kind=kind, priority=priority, message=message)
+    session.add(alert)
+    session.flush()
+    return intake.id
 
 
 def save_callback(
-    engine: Engine, conversation_id: str, name: str, phone: str, best_time: str, reason: str
+    session: Session, conversation_id: str, name: str, phone: str, best_time: str, reason: str
 ) -> int:
-    with session_scope(engine, for_write=True) as session:
-        intake = intake_for_conversation(session, conversation_id)
-        if intake.contact is None:
-            save_contact(session, intake, name, phone, None)
-        session.add(CallbackRequest(intake=intake, name=name, phone=phone, best_time=best_time,
-                                    reason=reason))
-        session.flush()
-        return intake.id
+    intake = intake_for_conversation(session, conversation_id)
+    if intake.contact is None:
+        save_contact(session, intake, name, phone, None)
+    session.add(CallbackRequest(intake=intake, name=name, phone=phone, best_time=best_time,
+                                reason=reason))
+    session.flush()
+    return intake.id
 
 
 __all__ = [

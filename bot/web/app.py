@@ -8,7 +8,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.settings import Settings, load_settings
+from bot.composition import build_app
+from bot.settings import Settings
 from bot.web.gateway import routes as gateway_routes
 from bot.web.staff import routes as staff_routes
 
@@ -18,5 +19,6 @@ async def health(_request):
 
 
 def create_app(settings: Optional[Settings] = None) -> Starlette:
-    settings = settings or load_settings()
-    return Starlette(routes=[Route("/health", health), *gateway_routes(settings), *staff_routes(settings)])
+    """The web service over one App (bot.composition): built from `settings`, or the environment."""
+    app = build_app(settings)
+    return Starlette(routes=[Route("/health", health), *gateway_routes(app), *staff_routes(app.settings)])

@@ -28,8 +28,7 @@ from bot.adapters.rasa_api import (
     normalise_replies,
     offered_buttons,
 )
-from bot.domain.profile import cached_profile
-from bot.settings import Settings
+from bot.composition import App
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import SESSION_MAX_AGE_SECONDS, InvalidSession, SessionTokens
 
@@ -89,15 +88,17 @@ class _ApiEndpoint:
 class Gateway:
     def __init__(
         self,
-        settings: Settings,
+        app: App,
         *,
         rasa: RasaClient | None = None,
         clock: Callable[[], float] = time.monotonic,
         token_clock: Callable[[], float] = time.time,
         session_max_age: int = SESSION_MAX_AGE_SECONDS,
     ):
+        settings = app.settings
         self.settings = settings
-        self.tokens = SessionTokens(settings.secret_key, max_age=session_max_age, clock=token_clock)
+        self.profile = app.profile
+        self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
         self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
         self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
         self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
@@ -125,7 +126,7 @@ class Gateway:
     # ---- pages --------------------------------------------------------------------------------
 
     async def demo_page(self, request: Request) -> Response:
-        profile = cached_profile(str(self.settings.clinic_profile))
+        profile = self.profile
         context = {
             "clinic": profile,
             "hours": profile.hours_text(),
@@ -311,7 +312,7 @@ class Gateway:
 
     async def config(self, request: Request) -> Response:
         """What the widget shows before the first message: who it is talking for, and limits."""
-        profile = cached_profile(str(self.settings.clinic_profile))
+        profile = self.profile
         return JSONResponse(
             {
                 "clinic": profile.name,
@@ -322,6 +323,6 @@ class Gateway:
         )
 
 
-def routes(settings: Settings) -> List[BaseRoute]:
+def routes(app: App) -> List[BaseRoute]:
     """The gateway's routes, mounted by bot.web.app."""
-    return Gateway(settings).routes()
+    return Gateway(app).routes()

@@ -1,0 +1,24 @@
+"""Helpers shared by the tests: settings for a test database, and a service call in a unit of work."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Callable
+
+from sqlalchemy.engine import Engine
+
+from bot.adapters.db import session_scope
+from bot.settings import PROJECT_ROOT, Settings
+
+
+def in_uow(engine: Engine, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run `service(session, *args, **kwargs)` in a unit of work of its own and return its result."""
+    with session_scope(engine, for_write=True) as session:
+        return service(session, *args, **kwargs)
+
+
+def settings_for(database_url: str, **overrides) -> Settings:
+    """Settings for a test: the given database, the project's profile, fixed secrets, no mail."""
+    base = Settings(database_url=database_url, clinic_profile=PROJECT_ROOT / "clinic" / "profile.yml",
+                    rasa_url="http://127.0.0.1:9", rasa_port=0, rasa_token="test-token", actions_port=0,
+                    web_host="127.0.0.1", web_port=0, secret_key="test-secret")
+    return replace(base, **overrides)
