@@ -65,7 +65,7 @@ def requested_start(app: App, dispatcher: CollectingDispatcher, text: Text) -> O
     resolution = scheduling.resolve_request(clinic, text, current, taken_now(app, current))
     if resolution.reason == "ok" and resolution.start is not None:
         return scheduling.slot_payload(resolution.start)
-    horizon = clinic.consultation["booking_horizon_days"]
+    horizon = clinic.consultation.booking_horizon_days
     reason = REASONS.get(resolution.reason, "That time doesn't work.").format(horizon=horizon)
     if resolution.reason != "need_time":
         reason += f" Our office hours are {clinic.hours_text()}."
@@ -139,7 +139,7 @@ class ActionBookConsultation(UsesApp, Action):
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
         mail_in_background(self.app.mailer.booking, asdict(booking))
         when = scheduling.describe_slot(clinic, booking.start)
-        lines = [f"You're booked: a {clinic.consultation['name']} on {when} at {clinic.address}.",
+        lines = [f"You're booked: a {clinic.consultation.name} on {when} at {clinic.address}.",
                  f"Your reference is {booking.reference}. To reschedule or cancel, tell me you want to "
                  f"change your booking and give this code with your phone or e-mail."]
         if tracker.get_slot("consultation_only"):

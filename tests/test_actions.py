@@ -29,7 +29,7 @@ from bot.adapters.models import Alert, Intake, ScreeningAnswer
 from bot.adapters.repository import REFERENCE_ALPHABET
 from bot.composition import build_app
 from bot.domain import scheduling, screening
-from bot.domain.profile import CONCERN_KEYS
+from bot.domain.concerns import CONCERN_KEYS
 from bot.domain.validators import ContactDetails
 from bot.services.intake import book, record_consent, save_screening_answer, taken_starts
 from bot.settings import PROJECT_ROOT

@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.answers import ANSWERS, QUESTION_INTENTS, answer_question, explain_concern
-from bot.domain.concerns import MIN_INTENT_CONFIDENCE, read_concern
-from bot.domain.profile import CONCERN_KEYS
+from bot.domain.concerns import CONCERN_KEYS, MIN_INTENT_CONFIDENCE, read_concern
 
 # The intents the domain lists as questions (domain.yml): every one has an answer.
 DOMAIN_QUESTION_INTENTS = [

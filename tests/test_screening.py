@@ -5,8 +5,10 @@ import copy
 import json
 
 import pytest
+import yaml
 
-from bot.domain.profile import CONCERN_KEYS, ProfileError
+from bot.domain.concerns import CONCERN_KEYS
+from bot.domain.errors import ProfileError
 from bot.domain.screening import (
     CHOICE,
     NUMBER,
@@ -26,6 +28,7 @@ from bot.domain.screening import (
     validate_screening,
     with_detail,
 )
+from bot.settings import PROJECT_ROOT
 
 GENERAL_KEYS = [
     "toxin_allergy", "infection_at_site", "pregnancy", "neuromuscular_disease", "swallowing_breathing",
@@ -36,6 +39,11 @@ GENERAL_FLAGS = [
     "allergy_stop", "infection", "pregnancy", "neuromuscular_high_priority", "breathing_swallowing",
     "bleeding_risk", "recent_toxin", "aminoglycoside", "record", "record", "record", "record",
 ]
+
+
+def profile_yaml():
+    """The profile file as data, as validate_screening receives it."""
+    return yaml.safe_load((PROJECT_ROOT / "clinic" / "profile.yml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +120,8 @@ def test_unknown_concern_is_an_error(profile):
 
 
 def test_whole_profile_or_section_validate_the_same(profile):
-    assert validate_screening(profile.raw) == validate_screening(profile.raw["screening"])
+    raw = profile_yaml()
+    assert validate_screening(raw) == validate_screening(raw["screening"])
 
 
 # --- yes / no ------------------------------------------------------------------------------------
@@ -320,7 +329,7 @@ def test_summarize(profile, questions):
 
 
 def _screening_raw(profile):
-    return copy.deepcopy(profile.raw["screening"])
+    return copy.deepcopy(profile_yaml()["screening"])
 
 
 @pytest.mark.parametrize("mutate,key", [

@@ -6,7 +6,7 @@ import pytest
 import spacy
 
 from bot.adapters.spacy_pipeline import LEXICON_PATH, build, load_lexicon
-from bot.domain.profile import CONCERN_KEYS
+from bot.domain.concerns import CONCERN_KEYS
 
 
 @pytest.fixture(scope="module")

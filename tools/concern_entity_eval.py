@@ -16,8 +16,7 @@ import spacy
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.adapters.spacy_pipeline import build_pipeline, load_lexicon
-from bot.domain.concerns import CONCERN_INTENT_PREFIX
-from bot.domain.profile import CONCERN_KEYS
+from bot.domain.concerns import CONCERN_INTENT_PREFIX, CONCERN_KEYS
 
 
 def concern_examples(path: str) -> List[Tuple[str, str]]:

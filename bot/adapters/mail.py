@@ -25,6 +25,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from bot.adapters.db import utcnow
+from bot.domain.formatting import clock, date_and_time
 
 logger = logging.getLogger(__name__)
 
@@ -100,12 +101,12 @@ def notify_booking(settings, profile, appointment_info: Mapping[str, Any]) -> bo
         start = info["start"].astimezone(tz)
         end = _end(profile, info)
         reference = _line(info.get("reference")) or "-"
-        subject = f"New consultation booking {reference}: {_when(start)}"
+        subject = f"New consultation booking {reference}: {date_and_time(start)}"
         body = "\n".join(
             [
                 "A visitor booked a free consultation through the assistant.",
                 "",
-                f"When:       {_when(start)} - {_clock(end.astimezone(tz))} ({tz.key})",
+                f"When:       {date_and_time(start)} - {clock(end.astimezone(tz))} ({tz.key})",
                 f"Reference:  {reference}",
                 f"Name:       {_line(info.get('name')) or '-'}",
                 f"Phone:      {_line(info.get('phone')) or '-'}",
@@ -259,14 +260,6 @@ def _utc(value: datetime) -> str:
 def _end(profile, info: Mapping[str, Any]) -> datetime:
     end = info.get("end")
     return end if end is not None else info["start"] + timedelta(minutes=profile.consultation_minutes)
-
-
-def _clock(value: datetime) -> str:
-    return f"{value.hour % 12 or 12}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
-
-
-def _when(value: datetime) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}, {_clock(value)}"
 
 
 def _domain(profile) -> str:

@@ -20,7 +20,7 @@ import spacy
 import yaml
 from spacy.language import Language
 
-from bot.domain.profile import CONCERN_KEYS
+from bot.domain.concerns import CONCERN_KEYS
 from bot.settings import PROJECT_ROOT
 
 LEXICON_PATH = PROJECT_ROOT / "clinic" / "concern_lexicon.yml"

@@ -76,8 +76,8 @@ def location(profile: ClinicProfile, concern: Optional[Concern]) -> str:
 
 def consultation(profile: ClinicProfile, concern: Optional[Concern]) -> str:
     c = profile.consultation
-    return (f"The consultation is {c['price']} and takes about {c['length_minutes']} minutes with "
-            f"{c['with_whom']}. {c['what_happens']}")
+    return (f"The consultation is {c.price} and takes about {c.length_minutes} minutes with "
+            f"{c.with_whom}. {c.what_happens}")
 
 
 def _treatment_text(key: str) -> Callable[[ClinicProfile, Optional[Concern]], str]:
@@ -85,7 +85,7 @@ def _treatment_text(key: str) -> Callable[[ClinicProfile, Optional[Concern]], st
 
 
 def same_day(profile: ClinicProfile, concern: Optional[Concern]) -> str:
-    return profile.consultation["same_day_treatment"]
+    return profile.consultation.same_day_treatment
 
 
 ANSWERS: Dict[str, Callable[[ClinicProfile, Optional[Concern]], str]] = {

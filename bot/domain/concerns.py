@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, List, Mapping, Optional, Sequence
 
-from bot.domain.profile import CONCERN_KEYS
-
+# The concern vocabulary, defined here once. domain.yml (intents, entities, slot values), config.yml
+# (SpacyEntityExtractor dimensions), clinic/concern_lexicon.yml and the profile must list the same
+# keys: tests/unit/test_vocabulary.py checks that they agree.
+CONCERN_KEYS = ("sweating", "acne", "clenching", "neck_bands", "foot_pain", "migraine", "wrinkles")
 CONCERN_INTENT_PREFIX = "concern_"
 MIN_INTENT_CONFIDENCE = 0.5
 

@@ -1,4 +1,5 @@
-"""The clinic profile (clinic/profile.yml): loaded once, validated at start-up.
+"""The clinic profile (clinic/profile.yml): every clinic fact, loaded and validated once at start-up
+into typed objects (bot.composition builds it); nothing reads the YAML after that.
 
 A bad profile fails with an error that names the key, e.g. `office_hours.friday.close`.
 """
@@ -14,8 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-CONCERN_KEYS = ("sweating", "acne", "clenching", "neck_bands", "foot_pain", "migraine", "wrinkles")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from bot.domain.concerns import CONCERN_KEYS
+from bot.domain.errors import ProfileError
+from bot.domain.formatting import WEEKDAYS, clock, day_abbr
+from bot.domain.screening.questions import Screening, validate_screening
+
+__all__ = ["CONCERN_KEYS", "WEEKDAYS", "ClinicProfile", "Concern", "Consultation", "OpeningHours", "ProfileError",
+           "load_profile", "parse_profile"]
 CONCERN_FIELDS = ("display_name", "description", "treatment", "label_status")
 CONCERN_OPTIONAL_FIELDS = ("units", "frequency", "onset", "duration")
 TREATMENT_FIELDS = (
@@ -23,14 +29,6 @@ TREATMENT_FIELDS = (
     "pregnancy", "cost", "clinic_claims", "see_professional",
 )
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class ProfileError(ValueError):
-    """The clinic profile is invalid; the message names the offending key."""
-
-    def __init__(self, key: str, problem: str):
-        super().__init__(f"clinic profile: {key}: {problem}")
-        self.key = key
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,24 @@ class Concern:
 
 
 @dataclass(frozen=True)
+class Consultation:
+    """The free consultation a visitor books."""
+
+    name: str
+    price: str
+    length_minutes: int
+    booking_horizon_days: int
+    with_whom: str
+    what_happens: str
+    same_day_treatment: str
+    min_notice_minutes: int = 60  # a slot can be booked up to this long before it starts
+
+    def __getitem__(self, key: str) -> Any:
+        """`consultation["price"]`, as templates and older callers read it."""
+        return getattr(self, key)
+
+
+@dataclass(frozen=True)
 class ClinicProfile:
     name: str
     practitioner: str
@@ -64,17 +80,18 @@ class ClinicProfile:
     city: str
     phone: str
     email: str
+    practitioner_note: Optional[str]
     timezone: ZoneInfo
     emergency_number: str
     office_hours: Mapping[int, Optional[OpeningHours]]  # weekday() -> hours, None when closed
-    consultation: Mapping[str, Any]
+    consultation: Consultation
     treatment: Mapping[str, str]
     concerns: Mapping[str, Concern]
-    raw: Mapping[str, Any]
+    screening: Screening
 
     @property
     def consultation_minutes(self) -> int:
-        return int(self.consultation["length_minutes"])
+        return self.consultation.length_minutes
 
     def hours_text(self) -> str:
         """Office hours in words, consecutive days with equal hours grouped: 'Mon-Thu 10:00 am-5:00 pm, ...'."""
@@ -87,19 +104,10 @@ class ClinicProfile:
                 groups.append((day, day, hours))
         parts = []
         for first, last, hours in groups:
-            days = _day_abbr(first) if first == last else f"{_day_abbr(first)}-{_day_abbr(last)}"
-            when = "closed" if hours is None else f"{_clock(hours.open)}-{_clock(hours.close)}"
+            days = day_abbr(first) if first == last else f"{day_abbr(first)}-{day_abbr(last)}"
+            when = "closed" if hours is None else f"{clock(hours.open)}-{clock(hours.close)}"
             parts.append(f"{days} {when}")
         return ", ".join(parts)
-
-
-def _day_abbr(day: int) -> str:
-    return WEEKDAYS[day][:3].capitalize()
-
-
-def _clock(value: time) -> str:
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
 
 
 def _require(mapping: Any, key: str, path: str) -> Any:
@@ -156,15 +164,20 @@ def parse_profile(data: Any) -> ClinicProfile:
             raise ProfileError(f"{path}.close", "must be after open")
         office_hours[index] = OpeningHours(opening, closing)
 
-    consultation = _require(data, "consultation", "")
-    length = _require(consultation, "length_minutes", "consultation")
+    consultation_raw = _require(data, "consultation", "")
+    length = _require(consultation_raw, "length_minutes", "consultation")
     if not isinstance(length, int) or not 5 <= length <= 240:
         raise ProfileError("consultation.length_minutes", "must be a whole number of minutes, 5-240")
-    for key in ("name", "with_whom", "what_happens", "same_day_treatment", "price"):
-        _text(consultation, key, "consultation")
-    horizon = _require(consultation, "booking_horizon_days", "consultation")
+    texts = {key: _text(consultation_raw, key, "consultation")
+             for key in ("name", "with_whom", "what_happens", "same_day_treatment", "price")}
+    horizon = _require(consultation_raw, "booking_horizon_days", "consultation")
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 365:
         raise ProfileError("consultation.booking_horizon_days", "must be a whole number of days, 1-365")
+    notice = consultation_raw.get("min_notice_minutes", 60)
+    if not isinstance(notice, int) or isinstance(notice, bool) or not 0 <= notice <= 7 * 24 * 60:
+        raise ProfileError("consultation.min_notice_minutes", "must be a whole number of minutes, 0-10080")
+    consultation = Consultation(length_minutes=length, booking_horizon_days=horizon, min_notice_minutes=notice,
+                                **texts)
 
     treatment_raw = _require(data, "treatment", "")
     treatment = {key: _text(treatment_raw, key, "treatment") for key in TREATMENT_FIELDS}
@@ -185,9 +198,7 @@ def parse_profile(data: Any) -> ClinicProfile:
             raise ProfileError(f"{path}.label_status", "must start with 'on-label' or 'off-label'")
         concerns[key] = Concern(key=key, **fields)
 
-    from bot.domain.screening import validate_screening  # screening builds on this module's ProfileError
-
-    validate_screening(_require(data, "screening", ""))
+    screening = validate_screening(_require(data, "screening", ""))
     return ClinicProfile(
         name=_text(clinic, "name", "clinic"),
         practitioner=_text(clinic, "practitioner", "clinic"),
@@ -195,13 +206,14 @@ def parse_profile(data: Any) -> ClinicProfile:
         city=_text(clinic, "city", "clinic"),
         phone=_text(clinic, "phone", "clinic"),
         email=_text(clinic, "email", "clinic"),
+        practitioner_note=_text(clinic, "practitioner_note", "clinic", optional=True),
         timezone=tz,
         emergency_number=_text(clinic, "emergency_number", "clinic"),
         office_hours=office_hours,
         consultation=consultation,
         treatment=treatment,
         concerns=concerns,
-        raw=data,
+        screening=screening,
     )
 
 

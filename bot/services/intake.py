@@ -49,7 +49,7 @@ def _booking_info(appointment: Appointment) -> BookingInfo:
 
 
 def taken_starts(session: Session, profile: ClinicProfile, now: datetime) -> List[datetime]:
-    horizon = now + timedelta(days=int(profile.consultation["booking_horizon_days"]) + 1)
+    horizon = now + timedelta(days=profile.consultation.booking_horizon_days + 1)
     return booked_starts(session, now - timedelta(days=1), horizon)
 
 
