@@ -1,13 +1,9 @@
-"""Staff read-out of intakes as plain data (used by the CLI and the dashboard exports).
-
-Also `python -m bot intake ID`: one intake in full as text, with its conversation transcript.
+"""Staff read-out of intakes as plain data and as text (used by the CLI and the dashboard exports).
 Times are shown in the clinic's time zone.
 """
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.adapters.models import Appointment, AuditEntry, Intake
+from bot.adapters.models import Appointment, Intake
 from bot.adapters.transcripts import transcript
 
 _FULL = (
@@ -196,29 +192,3 @@ def intake_report(session: Session, intake_id: int, profile) -> str | None:
         lines.append("  (no conversation recorded)")
     # visitors' words reach a staff terminal: no escape sequences or other control characters
     return _CONTROL.sub("\ufffd", "\n".join(lines))
-
-
-def cmd_intake(args: argparse.Namespace) -> int:
-    from bot.adapters.db import engine_for, session_scope
-    from bot.domain.profile import cached_profile
-    from bot.settings import load_settings
-
-    settings = load_settings()
-    profile = cached_profile(str(settings.clinic_profile))
-    with session_scope(engine_for(settings.database_url)) as session:
-        report = intake_report(session, args.id, profile)
-        if report is not None:
-            session.add(
-                AuditEntry(action="cli_view_intake", intake_id=args.id, detail="python -m bot intake")
-            )
-    if report is None:
-        print(f"no intake with id {args.id}", file=sys.stderr)
-        return 1
-    print(report)
-    return 0
-
-
-def register_intake_command(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("intake", help="show one intake in full, with its conversation transcript")
-    parser.add_argument("id", type=int, help="the intake id (see `python -m bot intakes`)")
-    parser.set_defaults(func=cmd_intake)
