@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.db import utcnow
 from bot.adapters.models import Appointment, Intake
+from bot.domain.statuses import AppointmentStatus
 from bot.services.readout import (
+    answer_flags,
     current_appointment,
     intake_flags,
     intakes_with_details,
@@ -57,7 +59,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Flags a screening answer raised, carried as extensions on its QuestionnaireResponse item.
 FLAG_EXTENSION_URL = "urn:clinic-intake:fhir:screening-flag"
 
-_APPOINTMENT_STATUS = {"booked": "booked", "cancelled": "cancelled", "rescheduled": "cancelled"}
+# Our appointment statuses as FHIR Appointment.status codes.
+_APPOINTMENT_STATUS = {
+    AppointmentStatus.BOOKED: "booked",
+    AppointmentStatus.CANCELLED: "cancelled",
+    AppointmentStatus.RESCHEDULED: "cancelled",
+}
 _INT32 = (-(2**31), 2**31 - 1)
 
 
@@ -164,7 +171,7 @@ def _questionnaire_response(
         answers = _answers(answer.answer)
         if answers:
             item["answer"] = answers
-        flags = [str(f) for f in answer.flags if str(f).strip()] if isinstance(answer.flags, list) else []
+        flags = answer_flags(answer)
         if flags:
             item["extension"] = [{"url": FLAG_EXTENSION_URL, "valueString": flag} for flag in flags]
         items.append(item)
@@ -194,7 +201,7 @@ def _appointment(
         "created": appt.created_at.astimezone(tz),
         "participant": [{"actor": patient_ref, "status": "accepted"}],
     }
-    if appt.status == "rescheduled":
+    if appt.status == AppointmentStatus.RESCHEDULED:
         data["cancelationReason"] = {"text": "rescheduled"}
     return FhirAppointment(**data)
 

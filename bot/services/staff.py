@@ -33,6 +33,7 @@ from bot.adapters.models import (
     StaffUser,
     StatusChange,
 )
+from bot.services.readout import booked_appointment, intake_flags
 
 TRANSITIONS: Mapping[str, frozenset[str]] = {
     "new": frozenset({"reviewed"}),
@@ -182,12 +183,11 @@ class QueueRow:
 
     @property
     def flag_count(self) -> int:
-        return sum(len(answer.flags or []) for answer in self.intake.screening_answers)
+        return len(intake_flags(self.intake))
 
     @property
-    def next_appointment(self) -> Appointment | None:
-        booked = [a for a in self.intake.appointments if a.status == "booked"]
-        return booked[-1] if booked else None
+    def booked_appointment(self) -> Appointment | None:
+        return booked_appointment(self.intake)
 
 
 def _open_alerts_subquery():

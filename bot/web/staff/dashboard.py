@@ -35,6 +35,7 @@ from bot.adapters.db import engine_for, session_scope, utcnow
 from bot.adapters.models import INTAKE_STATUSES, Intake, StaffUser
 from bot.domain.profile import ClinicProfile, cached_profile
 from bot.services import staff as svc
+from bot.services.readout import answer_in_words
 from bot.services.staff_accounts import authenticate
 from bot.settings import Settings
 from bot.web.staff.security import (
@@ -107,35 +108,6 @@ def _as_datetime(value: Any) -> datetime | None:
     return None
 
 
-def _answer_text(value: Any) -> str:
-    """A stored screening answer in words. bot.domain.screening stores `{"answer": "yes"|"no"|"unsure"|
-    number|[choices], "detail"?: text, "range"?: [low, high]}`; anything else is shown as it is."""
-    if isinstance(value, dict) and "answer" in value:
-        main = value["answer"]
-        text = _answer_text(main)
-        if isinstance(main, str):
-            text = text[:1].upper() + text[1:]
-        extra = {key: item for key, item in value.items() if key not in ("answer", "detail", "range")}
-        if isinstance(value.get("range"), (list, tuple)) and len(value["range"]) == 2:
-            text += f" (said {value['range'][0]}-{value['range'][1]})"
-        if value.get("detail"):
-            text += f": {value['detail']}"
-        if extra:
-            text += f" ({_answer_text(extra)})"
-        return text
-    if value is True:
-        return "Yes"
-    if value is False:
-        return "No"
-    if value is None:
-        return "-"
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {_answer_text(item)}" for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_answer_text(item) for item in value) or "-"
-    return str(value)
-
-
 def make_environment(tz: ZoneInfo, profile: ClinicProfile) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
@@ -175,7 +147,7 @@ def make_environment(tz: ZoneInfo, profile: ClinicProfile) -> Environment:
         time=fmt_time,
         date=fmt_date,
         concern=concern_name,
-        answer=_answer_text,
+        answer=answer_in_words,
         label=lambda value: str(value or "").replace("_", " "),
         status_label=lambda value: STATUS_LABELS.get(value, value),
     )
