@@ -1,4 +1,4 @@
-"""Request handlers of the staff dashboard. Business logic lives in bot.services.staff and
+"""Request handlers of the staff dashboard. Business logic lives in bot.services.staff.* and
 bot.services.staff_accounts; this module parses requests, checks sign-in and CSRF, and renders templates.
 
 Database work runs in the thread pool, one `session_scope` per request, and pages are rendered
@@ -34,8 +34,19 @@ from starlette.routing import BaseRoute, Route
 from bot.adapters.db import engine_for, session_scope, utcnow
 from bot.adapters.models import INTAKE_STATUSES, Intake, StaffUser
 from bot.domain.profile import ClinicProfile, cached_profile
-from bot.services import staff as svc
 from bot.services.readout import answer_in_words
+from bot.services.staff.alerts import alerts_list, open_alert_counts, resolve_alert
+from bot.services.staff.appointments import (
+    appointments_between,
+    day_bounds,
+    group_by_local_day,
+    parse_week,
+    week_start,
+)
+from bot.services.staff.audit import audit_entries, record_audit
+from bot.services.staff.errors import InvalidTransition, NotFound, StaleStatus
+from bot.services.staff.intakes import add_note, change_status, intake_view
+from bot.services.staff.queue import QUEUE_PAGE_SIZE, QueueFilters, queue, safety_flag_values
 from bot.services.staff_accounts import authenticate
 from bot.settings import Settings
 from bot.web.staff.security import (
@@ -343,10 +354,10 @@ class StaffDashboard:
             result = authenticate(db, email, password, attempts, minutes)
             uid = result.user.id if result.user is not None else None
             if result.ok:
-                svc.record_audit(db, uid, "login")
+                record_audit(db, uid, "login")
                 return "ok", uid, password_fingerprint(result.user.password_hash)
             action = "login_locked" if result.outcome == "locked" else "login_failed"
-            svc.record_audit(db, uid, action, detail=None if uid else "unknown e-mail")
+            record_audit(db, uid, action, detail=None if uid else "unknown e-mail")
             return result.outcome, None, None
 
         def run():
@@ -384,7 +395,7 @@ class StaffDashboard:
             def run() -> None:
                 with session_scope(self.engine) as db:
                     if db.get(StaffUser, uid) is not None:
-                        svc.record_audit(db, uid, "logout")
+                        record_audit(db, uid, "logout")
 
             await run_in_threadpool(run)
         response = RedirectResponse("/staff/login", status_code=303)
@@ -400,20 +411,20 @@ class StaffDashboard:
 
     async def queue_page(self, request: Request, user: StaffUserInfo, session: StaffSession):
         params = request.query_params
-        filters = svc.QueueFilters.from_params(params, self.profile.concerns.keys())
+        filters = QueueFilters.from_params(params, self.profile.concerns.keys())
         page = _int_param(params.get("page"), 1)
-        size = svc.QUEUE_PAGE_SIZE
+        size = QUEUE_PAGE_SIZE
 
         def work(db: Session) -> Response:
-            rows, total = svc.queue(db, filters, self.tz, limit=size, offset=(page - 1) * size)
+            rows, total = queue(db, filters, self.tz, limit=size, offset=(page - 1) * size)
             base = filters.as_params()
             return self._render(request, "queue.html", {
                 "rows": rows,
                 "total": total,
                 "filters": filters,
                 "concerns": self.profile.concerns,
-                "safety_values": svc.safety_flag_values(db),
-                "alert_counts": svc.open_alert_counts(db),
+                "safety_values": safety_flag_values(db),
+                "alert_counts": open_alert_counts(db),
                 "prev_url": "/staff?" + urlencode({**base, "page": page - 1}) if page > 1 else None,
                 "next_url": "/staff?" + urlencode({**base, "page": page + 1})
                 if page * size < total else None,
@@ -455,18 +466,18 @@ class StaffDashboard:
 
         def work(db: Session) -> Response:
             try:
-                view = svc.intake_view(db, intake_id)
-            except svc.NotFound:
+                view = intake_view(db, intake_id)
+            except NotFound:
                 return self._error(request, 404, f"There is no intake #{intake_id}.", user, session,
                                    back="/staff")
             turns, transcript_error = self._transcript(view.intake.conversation_id)
-            svc.record_audit(db, user.id, "view_intake", intake_id)
+            record_audit(db, user.id, "view_intake", intake_id)
             return self._render(request, "intake.html", {
                 "view": view,
                 "intake": view.intake,
                 "turns": turns,
                 "transcript_error": transcript_error,
-                "alert_counts": svc.open_alert_counts(db),
+                "alert_counts": open_alert_counts(db),
                 "now": utcnow(),
             }, user, session)
 
@@ -481,14 +492,14 @@ class StaffDashboard:
 
         def work(db: Session) -> Response:
             try:
-                svc.change_status(db, intake_id, to_status, user.id, expected_from=expected)
-            except svc.NotFound:
+                change_status(db, intake_id, to_status, user.id, expected_from=expected)
+            except NotFound:
                 return self._error(request, 404, f"There is no intake #{intake_id}.", user, session,
                                    back="/staff")
-            except svc.StaleStatus as exc:
+            except StaleStatus as exc:
                 return self._error(request, 409, f"Not changed: {exc}. Reload the page to see the "
                                    "current status.", user, session, back=back)
-            except svc.InvalidTransition as exc:
+            except InvalidTransition as exc:
                 return self._error(request, 409, f"Not changed: {exc}.", user, session, back=back)
             return RedirectResponse(f"{back}?msg=status", status_code=303)
 
@@ -502,8 +513,8 @@ class StaffDashboard:
 
         def work(db: Session) -> Response:
             try:
-                svc.add_note(db, intake_id, user.id, text)
-            except svc.NotFound:
+                add_note(db, intake_id, user.id, text)
+            except NotFound:
                 return self._error(request, 404, f"There is no intake #{intake_id}.", user, session,
                                    back="/staff")
             except ValueError as exc:
@@ -524,7 +535,7 @@ class StaffDashboard:
             if db.get(Intake, intake_id) is None:
                 return JSONResponse({"error": f"no intake {intake_id}"}, status_code=404)
             bundle = intake_fhir_bundle(db, intake_id, self.profile)
-            svc.record_audit(db, user.id, "export_fhir", intake_id)
+            record_audit(db, user.id, "export_fhir", intake_id)
             body = json.dumps(bundle, default=str, ensure_ascii=False, indent=2)
             return Response(body, media_type="application/fhir+json", headers={
                 "Content-Disposition": f'inline; filename="intake-{intake_id}-fhir.json"',
@@ -541,7 +552,7 @@ class StaffDashboard:
 
         def work(db: Session) -> Response:
             text = intakes_csv(db, self.tz)
-            svc.record_audit(db, user.id, "export_csv", detail="all intakes")
+            record_audit(db, user.id, "export_csv", detail="all intakes")
             stamp = utcnow().astimezone(self.tz).strftime("%Y-%m-%d")
             return Response(text, media_type="text/csv; charset=utf-8", headers={
                 "Content-Disposition": f'attachment; filename="intakes-{stamp}.csv"',
@@ -555,7 +566,7 @@ class StaffDashboard:
         today = utcnow().astimezone(self.tz).date()
         try:
             if params.get("week"):
-                first = svc.parse_week(params["week"])
+                first = parse_week(params["week"])
                 days = [first + timedelta(days=offset) for offset in range(7)]
                 mode, step = "week", timedelta(days=7)
             else:
@@ -565,12 +576,12 @@ class StaffDashboard:
         except (ValueError, KeyError):
             return self._error(request, 400, "Give the day as YYYY-MM-DD and the week as "
                                "YYYY-MM-DD or YYYY-Www.", user, session, back="/staff/appointments")
-        start = svc.day_bounds(days[0], self.tz)[0]
-        end = svc.day_bounds(days[-1], self.tz)[1]
+        start = day_bounds(days[0], self.tz)[0]
+        end = day_bounds(days[-1], self.tz)[1]
 
         def work(db: Session) -> Response:
-            appointments = svc.appointments_between(db, start, end)
-            grouped = svc.group_by_local_day(appointments, self.tz, days)
+            appointments = appointments_between(db, start, end)
+            grouped = group_by_local_day(appointments, self.tz, days)
             return self._render(request, "appointments.html", {
                 "mode": mode,
                 "days": days,
@@ -580,8 +591,8 @@ class StaffDashboard:
                 "prev_url": f"/staff/appointments?{mode}={(first - step).isoformat()}",
                 "next_url": f"/staff/appointments?{mode}={(first + step).isoformat()}",
                 "day_url": f"/staff/appointments?day={first.isoformat()}",
-                "week_url": f"/staff/appointments?week={svc.week_start(first).isoformat()}",
-                "alert_counts": svc.open_alert_counts(db),
+                "week_url": f"/staff/appointments?week={week_start(first).isoformat()}",
+                "alert_counts": open_alert_counts(db),
             }, user, session)
 
         return await self._db(work)
@@ -591,9 +602,9 @@ class StaffDashboard:
 
         def work(db: Session) -> Response:
             return self._render(request, "alerts.html", {
-                "alerts": svc.alerts_list(db, include_resolved=show_all),
+                "alerts": alerts_list(db, include_resolved=show_all),
                 "show_all": show_all,
-                "alert_counts": svc.open_alert_counts(db),
+                "alert_counts": open_alert_counts(db),
             }, user, session)
 
         return await self._db(work)
@@ -605,8 +616,8 @@ class StaffDashboard:
 
         def work(db: Session) -> Response:
             try:
-                svc.resolve_alert(db, alert_id, user.id)
-            except svc.NotFound:
+                resolve_alert(db, alert_id, user.id)
+            except NotFound:
                 return self._error(request, 404, f"There is no alert #{alert_id}.", user, session,
                                    back="/staff/alerts")
             separator = "&" if "?" in back else "?"
@@ -621,7 +632,7 @@ class StaffDashboard:
         action = (params.get("action") or "").strip()[:64] or None
 
         def work(db: Session) -> Response:
-            rows, total = svc.audit_entries(
+            rows, total = audit_entries(
                 db, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE,
                 intake_id=intake_id, action=action,
             )
@@ -636,7 +647,7 @@ class StaffDashboard:
                 if page > 1 else None,
                 "next_url": "/staff/audit?" + urlencode({**base, "page": page + 1})
                 if page * AUDIT_PAGE_SIZE < total else None,
-                "alert_counts": svc.open_alert_counts(db),
+                "alert_counts": open_alert_counts(db),
             }, user, session)
 
         return await self._db(work)
