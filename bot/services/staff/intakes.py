@@ -104,12 +104,13 @@ def change_status(
     ).scalar_one_or_none()
     if intake is None:
         raise NotFound(f"intake {intake_id}")
-    if expected_from and intake.status != expected_from:
+    current = str(intake.status)  # plain text in messages: 'reviewed', not <IntakeStatus...>
+    if expected_from and current != expected_from:
         raise StaleStatus(
-            f"intake {intake_id} is now {intake.status!r} (the page showed {expected_from!r})"
+            f"intake {intake_id} is now {current!r} (the page showed {expected_from!r})"
         )
-    if to_status not in IntakeStatus.values() or not can_transition(intake.status, to_status):
-        raise InvalidTransition(f"cannot change status from {intake.status!r} to {to_status!r}")
+    if to_status not in IntakeStatus.values() or not can_transition(current, to_status):
+        raise InvalidTransition(f"cannot change status from {current!r} to {to_status!r}")
     now = utcnow()
     change = StatusChange(intake_id=intake.id, from_status=intake.status, to_status=to_status,
                           staff_user_id=staff_user_id, changed_at=now)
