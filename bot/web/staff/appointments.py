@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.adapters.db import utcnow
 from bot.services.staff.appointments import (
     appointments_between,
     day_bounds,
@@ -23,7 +22,7 @@ from bot.web.staff.security import StaffSession
 async def appointments_page(staff: StaffDashboard, request: Request, user: StaffUserInfo,
                             session: StaffSession) -> Response:
     params = request.query_params
-    today = utcnow().astimezone(staff.tz).date()
+    today = staff.app.now().astimezone(staff.tz).date()
     try:
         if params.get("week"):
             first = parse_week(params["week"])

@@ -3,8 +3,8 @@ the open-alert banner, error pages, and the wrappers that gate a route behind si
 and add the security headers to every response.
 
 Handlers are module functions `handler(staff, request, user, session)` (see `protected`). Database
-work runs in the thread pool, one `session_scope` per request, and pages are rendered inside that
-unit of work (so nothing is lazily loaded from a closed session).
+work runs in the thread pool, one unit of work of the App per request, and pages are rendered
+inside it (so nothing is lazily loaded from a closed session).
 """
 from __future__ import annotations
 
@@ -15,17 +15,14 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from bot.adapters.db import engine_for, session_scope
 from bot.adapters.models import StaffUser
-from bot.domain.profile import ClinicProfile, cached_profile
+from bot.composition import App
 from bot.services.staff.alerts import open_alert_counts
-from bot.settings import Settings
 from bot.web.staff.filters import make_environment
 from bot.web.staff.security import (
     CSRF_FIELD,
@@ -64,37 +61,22 @@ def int_param(value: str | None, default: int, minimum: int = 1) -> int:
 
 
 class StaffDashboard:
-    """The dashboard's shared state and plumbing; page modules' handlers receive it first."""
+    """The dashboard over one App (bot.composition): its settings, profile and database, the
+    session cookies and the templates; page modules' handlers receive it first."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.cookies = SessionCookies(settings.secret_key, settings.cookie_secure)
-        self._env: Environment | None = None
-
-    # shared resources, created on first use (the profile is validated at start-up elsewhere)
-    @property
-    def engine(self):
-        return engine_for(self.settings.database_url)
-
-    @property
-    def profile(self) -> ClinicProfile:
-        return cached_profile(str(self.settings.clinic_profile))
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return self.profile.timezone
-
-    @property
-    def env(self) -> Environment:
-        if self._env is None:
-            self._env = make_environment(self.tz, self.profile)
-        return self._env
+    def __init__(self, app: App):
+        self.app = app
+        self.settings = app.settings
+        self.profile = app.profile
+        self.tz: ZoneInfo = app.profile.timezone
+        self.cookies = SessionCookies(app.settings.require("secret_key"), app.settings.cookie_secure)
+        self.env = make_environment(self.tz, self.profile)
 
     async def with_db(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in the thread pool, inside one unit of work."""
 
         def run() -> T:
-            with session_scope(self.engine) as session:
+            with self.app.unit_of_work() as session:
                 return work(session)
 
         return await run_in_threadpool(run)
@@ -102,7 +84,7 @@ class StaffDashboard:
     def load_user(self, session: StaffSession | None) -> StaffUserInfo | None:
         if session is None or session.uid is None:
             return None
-        with session_scope(self.engine) as db:
+        with self.app.unit_of_work() as db:
             user = db.get(StaffUser, session.uid)
             if user is None or password_fingerprint(user.password_hash) != session.fingerprint:
                 return None

@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.adapters.db import utcnow
 from bot.adapters.exports import intakes_csv
 from bot.services.staff.audit import record_audit
 from bot.web.staff.base import StaffDashboard, StaffUserInfo
@@ -18,7 +17,7 @@ async def export_csv(staff: StaffDashboard, request: Request, user: StaffUserInf
     def work(db: Session) -> Response:
         text = intakes_csv(db, staff.tz)
         record_audit(db, user.id, "export_csv", detail="all intakes")
-        stamp = utcnow().astimezone(staff.tz).strftime("%Y-%m-%d")
+        stamp = staff.app.now().astimezone(staff.tz).strftime("%Y-%m-%d")
         return Response(text, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="intakes-{stamp}.csv"',
         })

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.adapters.db import session_scope
 from bot.adapters.exports import IntakeNotFound, intake_fhir_bundle
 from bot.adapters.transcripts import transcript
 from bot.services.staff.audit import record_audit
@@ -26,7 +25,7 @@ def _turns(staff: StaffDashboard, conversation_id: str) -> tuple[list[dict[str, 
     """The transcript as the page shows it, or an explanation of why it could not be read."""
     try:
         # A unit of work of its own: a failing read must not abort the page's transaction.
-        with session_scope(staff.engine) as db:
+        with staff.app.unit_of_work() as db:
             turns = transcript(db, conversation_id)
     except Exception:  # a tracker-store problem must not hide the rest of the intake
         log.exception("could not read the transcript of %s", conversation_id)
