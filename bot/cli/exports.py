@@ -3,27 +3,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.adapters.db import engine_for, session_scope
 from bot.adapters.exports import export_fhir_dir, intakes_csv
 from bot.adapters.models import AuditEntry, Intake
-from bot.domain.profile import cached_profile
-from bot.settings import load_settings
+from bot.composition import build_app
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     if not args.csv and not args.fhir:
         print("nothing to export: give --csv FILE and/or --fhir DIR", file=sys.stderr)
         return 2
-    settings = load_settings()
-    profile = cached_profile(str(settings.clinic_profile))
     done = []
-    with session_scope(engine_for(settings.database_url)) as session:
+    with closing(build_app()) as app, app.unit_of_work() as session:
         if args.csv:
-            text = intakes_csv(session, profile.timezone)
+            text = intakes_csv(session, app.profile.timezone)
             path = Path(args.csv)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("w", encoding="utf-8", newline="") as handle:
@@ -31,7 +28,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             rows = session.scalar(select(func.count()).select_from(Intake))
             done.append(f"wrote {rows} intake(s) to {path}")
         if args.fhir:
-            paths = export_fhir_dir(session, Path(args.fhir), profile)
+            paths = export_fhir_dir(session, Path(args.fhir), app.profile)
             done.append(f"wrote {len(paths)} FHIR bundle(s) to {Path(args.fhir)}")
         session.add(AuditEntry(action="cli_export", detail="; ".join(done)))
     for line in done:

@@ -4,19 +4,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import closing
 
-from bot.adapters.db import engine_for, session_scope
 from bot.adapters.models import AuditEntry
-from bot.domain.profile import cached_profile
+from bot.composition import build_app
 from bot.services.readout import intake_report, intake_summaries
-from bot.settings import load_settings
 
 
 def cmd_intakes(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    profile = cached_profile(str(settings.clinic_profile))
-    with session_scope(engine_for(settings.database_url)) as session:
-        rows = intake_summaries(session, profile.timezone)
+    with closing(build_app()) as app, app.unit_of_work() as session:
+        rows = intake_summaries(session, app.profile.timezone)
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -29,10 +26,8 @@ def cmd_intakes(args: argparse.Namespace) -> int:
 
 
 def cmd_intake(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    profile = cached_profile(str(settings.clinic_profile))
-    with session_scope(engine_for(settings.database_url)) as session:
-        report = intake_report(session, args.id, profile)
+    with closing(build_app()) as app, app.unit_of_work() as session:
+        report = intake_report(session, args.id, app.profile)
         if report is not None:
             session.add(
                 AuditEntry(action="cli_view_intake", intake_id=args.id, detail="python -m bot intake")

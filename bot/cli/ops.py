@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from bot.adapters.migrate import upgrade
-from bot.domain.profile import cached_profile
+from bot.domain.profile import load_profile
 from bot.ops import runner
 from bot.settings import load_settings
 
@@ -18,7 +18,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_check_profile(args: argparse.Namespace) -> int:
     settings = load_settings()
-    profile = cached_profile(str(settings.clinic_profile))
+    profile = load_profile(settings.clinic_profile)
     print(f"{settings.clinic_profile}: ok ({profile.name}; {profile.hours_text()})")
     return 0
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from contextlib import closing
 
-from bot.adapters.db import engine_for, session_scope
 from bot.adapters.models import AuditEntry
+from bot.composition import build_app
 from bot.services.staff_accounts import (
     MIN_PASSWORD_LENGTH,
     PasswordPolicyError,
@@ -16,7 +17,6 @@ from bot.services.staff_accounts import (
     check_password_policy,
     set_password,
 )
-from bot.settings import load_settings
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -29,15 +29,11 @@ def _read_password(confirm: bool = True) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _engine():
-    return engine_for(load_settings().database_url)
-
-
 def cmd_add_user(args: argparse.Namespace) -> int:
     try:
         password = _read_password()
         check_password_policy(password)
-        with session_scope(_engine()) as session:
+        with closing(build_app()) as app, app.unit_of_work() as session:
             user = add_user(session, args.email, password, is_admin=args.admin)
             session.add(AuditEntry(action="staff_user_added", detail=f"{user.email} (CLI)"
                                    + (" admin" if user.is_admin else "")))
@@ -58,7 +54,7 @@ def cmd_add_user(args: argparse.Namespace) -> int:
 def cmd_set_password(args: argparse.Namespace) -> int:
     try:
         password = _read_password()
-        with session_scope(_engine()) as session:
+        with closing(build_app()) as app, app.unit_of_work() as session:
             user = set_password(session, args.email, password)
             session.add(AuditEntry(action="staff_password_set", detail=f"{user.email} (CLI)"))
             email = user.email
