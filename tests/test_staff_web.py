@@ -649,7 +649,6 @@ def test_appointments_by_day_and_week_in_clinic_time(client, engine):
 
 
 def test_exports_are_audited(client, engine, users):
-    pytest.importorskip("bot.adapters.exports")
     intake_id = seed_intake(engine, name="Export Me",
                             answers=[("allergy", "Allergy?", True, ["allergy_stop"])])
     signed_in(client)

@@ -9,11 +9,9 @@ mapped here to valid ones.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
-import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -24,12 +22,13 @@ from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.adapters.db import utcnow
 from bot.adapters.models import Appointment, Intake
+from bot.domain.statuses import AppointmentStatus
 from bot.services.readout import (
+    answer_flags,
     current_appointment,
     intake_flags,
     intakes_with_details,
@@ -60,7 +59,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Flags a screening answer raised, carried as extensions on its QuestionnaireResponse item.
 FLAG_EXTENSION_URL = "urn:clinic-intake:fhir:screening-flag"
 
-_APPOINTMENT_STATUS = {"booked": "booked", "cancelled": "cancelled", "rescheduled": "cancelled"}
+# Our appointment statuses as FHIR Appointment.status codes.
+_APPOINTMENT_STATUS = {
+    AppointmentStatus.BOOKED: "booked",
+    AppointmentStatus.CANCELLED: "cancelled",
+    AppointmentStatus.RESCHEDULED: "cancelled",
+}
 _INT32 = (-(2**31), 2**31 - 1)
 
 
@@ -167,7 +171,7 @@ def _questionnaire_response(
         answers = _answers(answer.answer)
         if answers:
             item["answer"] = answers
-        flags = [str(f) for f in answer.flags if str(f).strip()] if isinstance(answer.flags, list) else []
+        flags = answer_flags(answer)
         if flags:
             item["extension"] = [{"url": FLAG_EXTENSION_URL, "valueString": flag} for flag in flags]
         items.append(item)
@@ -197,7 +201,7 @@ def _appointment(
         "created": appt.created_at.astimezone(tz),
         "participant": [{"actor": patient_ref, "status": "accepted"}],
     }
-    if appt.status == "rescheduled":
+    if appt.status == AppointmentStatus.RESCHEDULED:
         data["cancelationReason"] = {"text": "rescheduled"}
     return FhirAppointment(**data)
 
@@ -247,43 +251,3 @@ def export_fhir_dir(session: Session, directory: Path, profile) -> list[Path]:
         path.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
     return written
-
-
-# --- `python -m bot export` -----------------------------------------------------------------
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from bot.adapters.db import engine_for, session_scope
-    from bot.adapters.models import AuditEntry
-    from bot.domain.profile import cached_profile
-    from bot.settings import load_settings
-
-    if not args.csv and not args.fhir:
-        print("nothing to export: give --csv FILE and/or --fhir DIR", file=sys.stderr)
-        return 2
-    settings = load_settings()
-    profile = cached_profile(str(settings.clinic_profile))
-    done = []
-    with session_scope(engine_for(settings.database_url)) as session:
-        if args.csv:
-            text = intakes_csv(session, profile.timezone)
-            path = Path(args.csv)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            rows = session.scalar(select(func.count()).select_from(Intake))
-            done.append(f"wrote {rows} intake(s) to {path}")
-        if args.fhir:
-            paths = export_fhir_dir(session, Path(args.fhir), profile)
-            done.append(f"wrote {len(paths)} FHIR bundle(s) to {Path(args.fhir)}")
-        session.add(AuditEntry(action="cli_export", detail="; ".join(done)))
-    for line in done:
-        print(line)
-    return 0
-
-
-def register_export_command(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("export", help="export intakes as CSV and/or FHIR bundles")
-    parser.add_argument("--csv", metavar="FILE", help="write all intakes as one CSV file")
-    parser.add_argument("--fhir", metavar="DIR", help="write one FHIR bundle per intake into DIR")
-    parser.set_defaults(func=cmd_export)

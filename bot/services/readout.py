@@ -1,13 +1,10 @@
-"""Staff read-out of intakes as plain data (used by the CLI and the dashboard exports).
-
-Also `python -m bot intake ID`: one intake in full as text, with its conversation transcript.
-Times are shown in the clinic's time zone.
+"""Staff read-out of intakes, shared by the CLI, the dashboard and the exports: loading intakes in
+full, the facts derived from them (current appointment, flags, an answer in words), the JSON
+summary and the text report. Times are shown in the clinic's time zone.
 """
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.adapters.models import Appointment, AuditEntry, Intake
+from bot.adapters.models import Appointment, Intake, ScreeningAnswer
 from bot.adapters.transcripts import transcript
+from bot.domain.statuses import AppointmentStatus
 
 _FULL = (
     selectinload(Intake.contact),
@@ -44,19 +42,66 @@ def load_intake(session: Session, intake_id: int) -> Intake | None:
     ).scalar_one_or_none()
 
 
+def booked_appointment(intake: Intake) -> Appointment | None:
+    """The latest booked appointment, else None: the one the visitor is expected at."""
+    booked = [a for a in intake.appointments if a.status == AppointmentStatus.BOOKED]
+    return booked[-1] if booked else None
+
+
 def current_appointment(intake: Intake) -> Appointment | None:
-    """The latest booked appointment, else the latest of any status, else None."""
-    booked = [a for a in intake.appointments if a.status == "booked"]
-    return booked[-1] if booked else (intake.appointments[-1] if intake.appointments else None)
+    """The booked appointment, else the latest of any status (cancelled, rescheduled), else None:
+    what a read-out reports, together with its status."""
+    booked = booked_appointment(intake)
+    if booked is not None:
+        return booked
+    return intake.appointments[-1] if intake.appointments else None
+
+
+def answer_flags(answer: ScreeningAnswer) -> list[str]:
+    """The flags one screening answer raised, as text (blank or malformed entries left out)."""
+    if not isinstance(answer.flags, list):
+        return []
+    return [str(flag) for flag in answer.flags if flag is not None and str(flag).strip()]
 
 
 def intake_flags(intake: Intake) -> list[str]:
     """Sorted unique flags raised by the intake's screening answers."""
-    flags = set()
-    for answer in intake.screening_answers:
-        if isinstance(answer.flags, list):
-            flags.update(str(flag) for flag in answer.flags if flag)
-    return sorted(flags)
+    return sorted({flag for answer in intake.screening_answers for flag in answer_flags(answer)})
+
+
+def answer_in_words(value: Any, *, capitalize: bool = True) -> str:
+    """A stored screening answer in words. bot.domain.screening stores `{"answer": "yes"|"no"|
+    "unsure"|number|[choices], "detail"?: text, "range"?: [low, high]}`, shown as e.g. "Yes:
+    breastfeeding" or "12 (said 10-15)"; anything else is shown as it is, dicts as "key: value;
+    ...", lists comma-separated, nothing as "-". `capitalize=False` keeps yes/no and the answer's
+    first letter lower-case, for text that follows the question on the same line (the CLI)."""
+
+    def words(item: Any) -> str:
+        return answer_in_words(item, capitalize=capitalize)
+
+    if isinstance(value, dict) and "answer" in value:
+        main = value["answer"]
+        text = words(main)
+        if isinstance(main, str) and capitalize:
+            text = text[:1].upper() + text[1:]
+        extra = {key: item for key, item in value.items() if key not in ("answer", "detail", "range")}
+        if isinstance(value.get("range"), (list, tuple)) and len(value["range"]) == 2:
+            text += f" (said {value['range'][0]}-{value['range'][1]})"
+        if value.get("detail"):
+            text += f": {value['detail']}"
+        if extra:
+            text += f" ({words(extra)})"
+        return text
+    if isinstance(value, bool):
+        text = "Yes" if value else "No"
+        return text if capitalize else text.lower()
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {words(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(words(item) for item in value) or "-"
+    return str(value)
 
 
 def intake_summary(intake: Intake, tz: ZoneInfo) -> dict[str, Any]:
@@ -106,16 +151,6 @@ def _when(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if value else "-"
 
 
-def _answer_text(answer: Any) -> str:
-    if isinstance(answer, bool):
-        return "yes" if answer else "no"
-    if isinstance(answer, list):
-        return ", ".join(_answer_text(item) for item in answer) or "-"
-    if answer is None or answer == "":
-        return "-"
-    return str(answer)
-
-
 def intake_report(session: Session, intake_id: int, profile) -> str | None:
     """The intake in full as text (contact, screening, appointment, callbacks, alerts, transcript),
     times in the clinic zone; None when there is no such intake."""
@@ -150,9 +185,9 @@ def intake_report(session: Session, intake_id: int, profile) -> str | None:
         "Screening answers:",
     ]
     for answer in intake.screening_answers:
-        flags = [str(f) for f in answer.flags] if isinstance(answer.flags, list) else []
+        flags = answer_flags(answer)
         lines.append(
-            f"  - {answer.question_text} {_answer_text(answer.answer)}"
+            f"  - {answer.question_text} {answer_in_words(answer.answer, capitalize=False)}"
             + (f"  [flags: {', '.join(flags)}]" if flags else "")
         )
     if not intake.screening_answers:
@@ -196,29 +231,3 @@ def intake_report(session: Session, intake_id: int, profile) -> str | None:
         lines.append("  (no conversation recorded)")
     # visitors' words reach a staff terminal: no escape sequences or other control characters
     return _CONTROL.sub("\ufffd", "\n".join(lines))
-
-
-def cmd_intake(args: argparse.Namespace) -> int:
-    from bot.adapters.db import engine_for, session_scope
-    from bot.domain.profile import cached_profile
-    from bot.settings import load_settings
-
-    settings = load_settings()
-    profile = cached_profile(str(settings.clinic_profile))
-    with session_scope(engine_for(settings.database_url)) as session:
-        report = intake_report(session, args.id, profile)
-        if report is not None:
-            session.add(
-                AuditEntry(action="cli_view_intake", intake_id=args.id, detail="python -m bot intake")
-            )
-    if report is None:
-        print(f"no intake with id {args.id}", file=sys.stderr)
-        return 1
-    print(report)
-    return 0
-
-
-def register_intake_command(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("intake", help="show one intake in full, with its conversation transcript")
-    parser.add_argument("id", type=int, help="the intake id (see `python -m bot intakes`)")
-    parser.set_defaults(func=cmd_intake)

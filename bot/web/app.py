@@ -21,4 +21,4 @@ async def health(_request):
 def create_app(settings: Optional[Settings] = None) -> Starlette:
     """The web service over one App (bot.composition): built from `settings`, or the environment."""
     app = build_app(settings)
-    return Starlette(routes=[Route("/health", health), *gateway_routes(app), *staff_routes(app.settings)])
+    return Starlette(routes=[Route("/health", health), *gateway_routes(app), *staff_routes(app)])

@@ -1,23 +1,26 @@
 """The staff dashboard (/staff/...): sign-in, the intake queue, intake pages with transcripts,
 appointments by day and week, alerts, exports and the audit log.
 
-`routes(settings)` returns the Starlette routes; bot/web/app.py mounts them. Every route except
-the sign-in page and the stylesheet requires a signed-in staff user (see dashboard.py).
+`routes(app)` returns the Starlette routes over the App (bot.composition); bot/web/app.py mounts
+them. One module per page group adds its routes; base.py holds what they share. Every route
+except the sign-in page and the stylesheet requires a signed-in staff user (base.protected).
 """
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from bot.settings import Settings
+from bot.composition import App
+from bot.web.staff import alerts, appointments, audit, auth, exports, intakes, queue
+from bot.web.staff.base import StaffDashboard
 
 # Routes reachable without signing in: they show no patient data.
 PUBLIC_PATHS = frozenset({"/staff/login", "/staff/static/staff.css"})
+PAGES = (auth, queue, intakes, appointments, alerts, exports, audit)
 
 
-def routes(settings: Settings) -> list[BaseRoute]:
-    from bot.web.staff.dashboard import StaffDashboard
-
-    return StaffDashboard(settings).routes()
+def routes(app: App) -> list[BaseRoute]:
+    staff = StaffDashboard(app)
+    return [route for page in PAGES for route in page.routes(staff)]
 
 
 __all__ = ["PUBLIC_PATHS", "routes"]

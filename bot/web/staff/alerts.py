@@ -1,0 +1,51 @@
+"""The alerts page (/staff/alerts) and resolving an alert."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.services.staff.alerts import alerts_list, resolve_alert
+from bot.services.staff.errors import NotFound
+from bot.web.staff.base import FORM_LIMITS, StaffDashboard, StaffUserInfo
+from bot.web.staff.security import StaffSession, safe_next
+
+
+async def alerts_page(staff: StaffDashboard, request: Request, user: StaffUserInfo,
+                      session: StaffSession) -> Response:
+    show_all = request.query_params.get("show") == "all"
+
+    def work(db: Session) -> Response:
+        return staff.render(request, "alerts.html", {
+            "alerts": alerts_list(db, include_resolved=show_all),
+            "show_all": show_all,
+        }, user, session, db=db)
+
+    return await staff.with_db(work)
+
+
+async def alert_resolve(staff: StaffDashboard, request: Request, user: StaffUserInfo,
+                        session: StaffSession) -> Response:
+    alert_id = request.path_params["alert_id"]
+    form = await request.form(**FORM_LIMITS)
+    back = safe_next(str(form.get("next") or ""), default="/staff/alerts")
+
+    def work(db: Session) -> Response:
+        try:
+            resolve_alert(db, alert_id, user.id)
+        except NotFound:
+            return staff.error(request, 404, f"There is no alert #{alert_id}.", user, session,
+                               back="/staff/alerts")
+        separator = "&" if "?" in back else "?"
+        return RedirectResponse(f"{back}{separator}msg=resolved", status_code=303)
+
+    return await staff.with_db(work)
+
+
+def routes(staff: StaffDashboard) -> list[BaseRoute]:
+    return [
+        Route("/staff/alerts", staff.protected(alerts_page), methods=["GET"], name="staff_alerts"),
+        Route("/staff/alerts/{alert_id:int}/resolve", staff.protected(alert_resolve),
+              methods=["POST"], name="staff_alert_resolve"),
+    ]

@@ -1,0 +1,141 @@
+"""One intake's pages: the intake with its transcript, status changes, notes, and its FHIR bundle."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.adapters.exports import IntakeNotFound, intake_fhir_bundle
+from bot.adapters.transcripts import transcript
+from bot.services.staff.audit import record_audit
+from bot.services.staff.errors import InvalidTransition, NotFound, StaleStatus
+from bot.services.staff.intakes import add_note, change_status, intake_view
+from bot.web.staff.base import FORM_LIMITS, StaffDashboard, StaffUserInfo
+from bot.web.staff.security import StaffSession
+
+log = logging.getLogger(__name__)
+
+
+def _turns(staff: StaffDashboard, conversation_id: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The transcript as the page shows it, or an explanation of why it could not be read."""
+    try:
+        # A unit of work of its own: a failing read must not abort the page's transaction.
+        with staff.app.unit_of_work() as db:
+            turns = transcript(db, conversation_id)
+    except Exception:  # a tracker-store problem must not hide the rest of the intake
+        log.exception("could not read the transcript of %s", conversation_id)
+        return [], "The transcript could not be read; see the server log."
+    return [
+        {
+            "visitor": turn["role"] == "visitor",
+            "role": "Visitor" if turn["role"] == "visitor" else "Assistant",
+            "text": turn["text"],
+            "time": turn["time"],
+            "buttons": [str(button.get("title") or button.get("payload") or "")
+                        for button in turn["buttons"]],
+        }
+        for turn in turns
+    ], None
+
+
+async def intake_page(staff: StaffDashboard, request: Request, user: StaffUserInfo,
+                      session: StaffSession) -> Response:
+    intake_id = request.path_params["intake_id"]
+
+    def work(db: Session) -> Response:
+        try:
+            view = intake_view(db, intake_id)
+        except NotFound:
+            return staff.error(request, 404, f"There is no intake #{intake_id}.", user, session,
+                               back="/staff")
+        turns, transcript_error = _turns(staff, view.intake.conversation_id)
+        record_audit(db, user.id, "view_intake", intake_id)
+        return staff.render(request, "intake.html", {
+            "view": view,
+            "intake": view.intake,
+            "turns": turns,
+            "transcript_error": transcript_error,
+        }, user, session, db=db)
+
+    return await staff.with_db(work)
+
+
+async def intake_status(staff: StaffDashboard, request: Request, user: StaffUserInfo,
+                        session: StaffSession) -> Response:
+    intake_id = request.path_params["intake_id"]
+    form = await request.form(**FORM_LIMITS)
+    to_status = str(form.get("status") or "")
+    expected = str(form.get("from") or "") or None
+    back = f"/staff/intakes/{intake_id}"
+
+    def work(db: Session) -> Response:
+        try:
+            change_status(db, intake_id, to_status, user.id, expected_from=expected)
+        except NotFound:
+            return staff.error(request, 404, f"There is no intake #{intake_id}.", user, session,
+                               back="/staff")
+        except StaleStatus as exc:
+            return staff.error(request, 409, f"Not changed: {exc}. Reload the page to see the "
+                               "current status.", user, session, back=back)
+        except InvalidTransition as exc:
+            return staff.error(request, 409, f"Not changed: {exc}.", user, session, back=back)
+        return RedirectResponse(f"{back}?msg=status", status_code=303)
+
+    return await staff.with_db(work)
+
+
+async def intake_note(staff: StaffDashboard, request: Request, user: StaffUserInfo,
+                      session: StaffSession) -> Response:
+    intake_id = request.path_params["intake_id"]
+    form = await request.form(**FORM_LIMITS)
+    text = str(form.get("text") or "")
+    back = f"/staff/intakes/{intake_id}"
+
+    def work(db: Session) -> Response:
+        try:
+            add_note(db, intake_id, user.id, text)
+        except NotFound:
+            return staff.error(request, 404, f"There is no intake #{intake_id}.", user, session,
+                               back="/staff")
+        except ValueError as exc:
+            return staff.error(request, 400, f"Note not added: {exc}.", user, session, back=back)
+        return RedirectResponse(f"{back}?msg=note#notes", status_code=303)
+
+    return await staff.with_db(work)
+
+
+async def intake_fhir(staff: StaffDashboard, request: Request, user: StaffUserInfo,
+                      session: StaffSession) -> Response:
+    intake_id = request.path_params["intake_id"]
+
+    def work(db: Session) -> Response:
+        try:
+            bundle = intake_fhir_bundle(db, intake_id, staff.profile)
+        except IntakeNotFound:
+            return JSONResponse({"error": f"no intake {intake_id}"}, status_code=404)
+        record_audit(db, user.id, "export_fhir", intake_id)
+        body = json.dumps(bundle, default=str, ensure_ascii=False, indent=2)
+        return Response(body, media_type="application/fhir+json", headers={
+            "Content-Disposition": f'inline; filename="intake-{intake_id}-fhir.json"',
+        })
+
+    return await staff.with_db(work)
+
+
+def routes(staff: StaffDashboard) -> list[BaseRoute]:
+    page = staff.protected
+    return [
+        Route("/staff/intakes/{intake_id:int}", page(intake_page), methods=["GET"],
+              name="staff_intake"),
+        Route("/staff/intakes/{intake_id:int}/status", page(intake_status), methods=["POST"],
+              name="staff_intake_status"),
+        Route("/staff/intakes/{intake_id:int}/notes", page(intake_note), methods=["POST"],
+              name="staff_intake_note"),
+        Route("/staff/intakes/{intake_id:int}/fhir.json", page(intake_fhir, api=True),
+              methods=["GET"], name="staff_intake_fhir"),
+    ]
