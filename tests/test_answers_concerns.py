@@ -111,12 +111,12 @@ def test_consultation_answer(profile, concern):
     answer = answer_question(profile, "ask_consultation", concern)
     assert "The consultation is free" in answer
     assert "30 minutes" in answer
-    assert profile.consultation["with_whom"] in answer
-    assert profile.consultation["what_happens"] in answer
+    assert profile.consultation.with_whom in answer
+    assert profile.consultation.what_happens in answer
 
 
 def test_same_day(profile):
-    assert answer_question(profile, "ask_same_day", None) == profile.consultation["same_day_treatment"]
+    assert answer_question(profile, "ask_same_day", None) == profile.consultation.same_day_treatment
 
 
 @pytest.mark.parametrize("concern", CONCERNS_AND_NONE)

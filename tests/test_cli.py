@@ -12,7 +12,7 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot.adapters.db import engine_for, session_scope
+from bot.adapters.db import session_scope
 from bot.adapters.models import Alert, Appointment, AuditEntry, CallbackRequest, Contact, Intake, ScreeningAnswer
 from bot.cli import main
 
@@ -28,8 +28,7 @@ def cli_env(database_url, monkeypatch):
     monkeypatch.setenv("RASA_TOKEN", "test-token")
     monkeypatch.setenv("SECRET_KEY", "test-secret")
     monkeypatch.delenv("CLINIC_PROFILE", raising=False)
-    yield database_url
-    engine_for(database_url).dispose()
+    return database_url
 
 
 def seed(engine) -> int:

@@ -42,7 +42,7 @@ def test_real_profile_loads(profile):
     assert profile.emergency_number == "911"
     assert profile.timezone.key == "America/Los_Angeles"
     assert profile.consultation_minutes == 30
-    assert profile.consultation["price"] == "free"
+    assert profile.consultation.price == "free"
 
 
 def test_office_hours_mon_thu_10_17_fri_10_16_weekend_closed(profile):

@@ -15,7 +15,7 @@ import pytest
 from actions.prompts import PROMPTS
 from bot.adapters.db import make_engine, session_scope
 from bot.adapters.transcripts import transcript
-from bot.domain.profile import cached_profile
+from bot.domain.profile import load_profile
 
 pytestmark = pytest.mark.stack
 NAME_PROMPT = PROMPTS["full_name"][0]
@@ -48,7 +48,7 @@ def answer_screening(stack, sender, messages, max_questions=25):
 
 def test_described_concern_books_inside_office_hours(stack):
     sender = f"rest-{uuid.uuid4().hex}"
-    profile = cached_profile(str(stack.settings.clinic_profile))
+    profile = load_profile(stack.settings.clinic_profile)
 
     reply = stack.rest(sender, "my armpits sweat through every shirt")
     assert stack.tracker(sender)["slots"]["concern"] == "sweating"

@@ -596,9 +596,9 @@ def test_normalise_and_history_edge_cases():
 
 
 def test_demo_page_shows_the_clinic_and_embeds_the_widget(down, tmp_path, rasa_down_url):
-    from bot.domain.profile import cached_profile
+    from bot.domain.profile import load_profile
 
-    profile = cached_profile(str(PROJECT_ROOT / "clinic" / "profile.yml"))
+    profile = load_profile(PROJECT_ROOT / "clinic" / "profile.yml")
     page = down.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
@@ -650,7 +650,7 @@ def test_routes_factory_builds_the_gateway(rasa_down_url):
 def test_real_rasa_round_trip(stack):
     import httpx
 
-    from bot.domain.profile import cached_profile
+    from bot.domain.profile import load_profile
 
     concern = "my armpits sweat through every shirt"
     with httpx.Client(base_url=stack.web_url, timeout=90) as http:
@@ -659,7 +659,7 @@ def test_real_rasa_round_trip(stack):
         assert reply.status_code == 200, reply.text
         messages = reply.json()["messages"]
         assert messages and all(isinstance(m["text"], str) and isinstance(m["buttons"], list) for m in messages)
-        sweating = cached_profile(str(stack.settings.clinic_profile)).concerns["sweating"].display_name
+        sweating = load_profile(stack.settings.clinic_profile).concerns["sweating"].display_name
         assert sweating in " ".join(m["text"] for m in messages)
         offered = [button for m in messages for button in m["buttons"]]
         assert offered, "the assistant offers next steps as buttons"

@@ -60,7 +60,7 @@ def profile_la(profile):
     """The real profile, after checking the facts these tests rely on are still the profile's."""
     assert profile.timezone.key == "America/Los_Angeles"
     assert profile.consultation_minutes == 30
-    assert profile.consultation["booking_horizon_days"] == 60
+    assert profile.consultation.booking_horizon_days == 60
     assert profile.office_hours[4].close == time(16, 0)
     assert profile.office_hours[5] is None and profile.office_hours[6] is None
     return profile

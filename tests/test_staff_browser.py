@@ -26,7 +26,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.db import engine_for, session_scope
+from bot.adapters.db import make_engine, session_scope
 from bot.adapters.models import Appointment, AuditEntry, Intake, StatusChange
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.services.staff_accounts import add_user
@@ -258,7 +258,7 @@ def test_staff_handle_a_booking_made_through_the_chat(stack, browser):
     letters = "".join(chr(ord("a") + int(ch, 16)) for ch in uuid.uuid4().hex[:6])
     name = f"Casey {letters.capitalize()}"  # unique, and letters only, as the name form wants
     reference = ChatVisitor(stack.web_url).book(name, "818 555 0142")
-    engine = engine_for(stack.database_url)
+    engine = make_engine(stack.database_url)
     email = f"staff-{uuid.uuid4().hex[:8]}@clinic.example"
     with session_scope(engine) as session:
         add_user(session, email, PASSWORD)

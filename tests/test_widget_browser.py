@@ -23,10 +23,10 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from actions.prompts import PROMPTS
-from bot.adapters.db import engine_for, session_scope
+from bot.adapters.db import make_engine, session_scope
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.composition import build_app
-from bot.domain.profile import cached_profile
+from bot.domain.profile import load_profile
 from bot.services.readout import intake_summaries
 from bot.settings import PROJECT_ROOT
 from bot.web.gateway import Gateway
@@ -143,7 +143,7 @@ def next_button(offered: List[Dict[str, str]]):
 def book_through_the_widget(widget: Widget, name: str, phone: str):
     """From the described concern to the confirmation; (confirmation text, button titles clicked,
     texts typed)."""
-    sweating = cached_profile(str(PROJECT_ROOT / "clinic" / "profile.yml")).concerns["sweating"]
+    sweating = load_profile(PROJECT_ROOT / "clinic" / "profile.yml").concerns["sweating"]
     messages = widget.say(CONCERN)
     assert sweating.display_name in texts(messages), texts(messages)
     clicked, typed = [], [CONCERN]
@@ -168,8 +168,8 @@ def book_through_the_widget(widget: Widget, name: str, phone: str):
 
 
 def stored_intakes(stack) -> List[dict]:
-    profile = cached_profile(str(stack.settings.clinic_profile))
-    with session_scope(engine_for(stack.database_url)) as session:
+    profile = load_profile(stack.settings.clinic_profile)
+    with session_scope(make_engine(stack.database_url)) as session:
         return intake_summaries(session, profile.timezone)
 
 
@@ -191,7 +191,7 @@ def save_screenshot(page: Page) -> None:
 def test_book_a_consultation_then_reload(stack, page_factory):
     page = page_factory(viewport={"width": 1100, "height": 760})
     page.goto("/")
-    profile = cached_profile(str(stack.settings.clinic_profile))
+    profile = load_profile(stack.settings.clinic_profile)
     expect(page.get_by_role("heading", level=1)).to_have_text(profile.name)
     expect(page.get_by_text(profile.address).first).to_be_visible()
     widget = Widget(page)
@@ -261,7 +261,7 @@ def test_keyboard_only(stack, page_factory):
     assert focused(page)["id"] == "cc-input"  # focus moved into the dialog
 
     # ARIA: a named, described dialog; a polite live log; labelled controls.
-    clinic = cached_profile(str(stack.settings.clinic_profile)).name
+    clinic = load_profile(stack.settings.clinic_profile).name
     expect(widget.dialog).to_have_accessible_name(re.compile(re.escape(clinic)))
     expect(widget.dialog).to_have_accessible_description(re.compile("not a clinician"))
     expect(widget.log).to_have_attribute("aria-live", "polite")

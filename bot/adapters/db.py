@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -101,12 +100,6 @@ def make_engine(database_url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
-
-
-@lru_cache(maxsize=8)
-def engine_for(database_url: str) -> Engine:
-    """One engine (and connection pool) per database URL for the life of the process."""
-    return make_engine(database_url)
 
 
 WRITE_OPTION = "clinic_for_write"

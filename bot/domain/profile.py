@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,10 +65,6 @@ class Consultation:
     what_happens: str
     same_day_treatment: str
     min_notice_minutes: int = 60  # a slot can be booked up to this long before it starts
-
-    def __getitem__(self, key: str) -> Any:
-        """`consultation["price"]`, as templates and older callers read it."""
-        return getattr(self, key)
 
 
 @dataclass(frozen=True)
@@ -223,8 +218,3 @@ def load_profile(path: Path) -> ClinicProfile:
     except yaml.YAMLError as exc:
         raise ProfileError("(file)", f"{path} is not valid YAML: {exc}") from exc
     return parse_profile(data)
-
-
-@lru_cache(maxsize=4)
-def cached_profile(path: str) -> ClinicProfile:
-    return load_profile(Path(path))

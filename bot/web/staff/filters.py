@@ -2,13 +2,14 @@
 words, labels, and the urgent-alert test."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot.domain.formatting import clock
 from bot.domain.profile import ClinicProfile
 from bot.domain.statuses import IntakeStatus
 from bot.services.readout import answer_in_words
@@ -25,12 +26,6 @@ STATUS_LABELS = {
     IntakeStatus.BOOKED: "Booked",
     IntakeStatus.CLOSED: "Closed",
 }
-
-
-# TODO(formatting): use bot.domain.formatting.clock once it is on main (the same "9:30 am").
-def clock(value: datetime | time) -> str:
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
 
 
 def make_environment(tz: ZoneInfo, profile: ClinicProfile) -> Environment:
