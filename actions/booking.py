@@ -11,22 +11,14 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesApp, buttons, cleaned, mail_in_background, visitor_answer
+from actions.common import UsesApp, buttons, mail_in_background, say, visitor_answer
+from bot.adapters.rasa_events import offered_buttons
 from bot.composition import App
 from bot.domain import scheduling
 from bot.domain.validators import clean_contact, clean_name
 from bot.services.intake import SlotTaken, book, taken_starts
 
 MAX_SLOT_BUTTONS = 6
-REASONS = {
-    "unparsed": "I couldn't read a day and time in that.",
-    "past": "That time has already passed.",
-    "too_far": "We book up to {horizon} days ahead.",
-    "closed_day": "We're closed that day.",
-    "outside_hours": "That's outside our office hours (we book on the hour and half hour).",
-    "taken": "That time is already taken.",
-    "need_time": "Here are the free times for that day.",
-}
 
 
 def slot_buttons(app: App, starts) -> List[Dict[Text, Text]]:
@@ -46,16 +38,14 @@ def taken_now(app: App, current) -> list:
 def offer_free_times(app: App, dispatcher: CollectingDispatcher, intro: Text) -> None:
     clinic, current = app.profile, app.now()
     free = scheduling.free_slots(clinic, taken_now(app, current), current, limit=4)
-    dispatcher.utter_message(
-        text=f"{intro} Our hours are {clinic.hours_text()}. The next free times:",
-        buttons=slot_buttons(app, free),
-    )
+    say(app, dispatcher, "booking.next_free", intro=intro, buttons=slot_buttons(app, free))
 
 
 def offer_alternatives(app: App, dispatcher: CollectingDispatcher, reason: Text, wanted) -> None:
+    """`reason` (a wording text) and the free times nearest to `wanted`."""
     clinic, current = app.profile, app.now()
     nearest = scheduling.nearest_free(clinic, wanted, taken_now(app, current), current)
-    dispatcher.utter_message(text=f"{reason} Would one of these suit you?", buttons=slot_buttons(app, nearest))
+    say(app, dispatcher, "booking.alternatives", reason=reason, buttons=slot_buttons(app, nearest))
 
 
 def requested_start(app: App, dispatcher: CollectingDispatcher, text: Text) -> Optional[Text]:
@@ -65,13 +55,13 @@ def requested_start(app: App, dispatcher: CollectingDispatcher, text: Text) -> O
     resolution = scheduling.resolve_request(clinic, text, current, taken_now(app, current))
     if resolution.reason == "ok" and resolution.start is not None:
         return scheduling.slot_payload(resolution.start)
-    horizon = clinic.consultation.booking_horizon_days
-    reason = REASONS.get(resolution.reason, "That time doesn't work.").format(horizon=horizon)
+    known = resolution.reason in scheduling.REASONS
+    reason = app.wording.text(f"booking.reason.{resolution.reason}" if known else "booking.reason.other")
     if resolution.reason != "need_time":
-        reason += f" Our office hours are {clinic.hours_text()}."
+        reason = app.wording.text("booking.office_hours", reason=reason)
     if resolution.alternatives:
-        dispatcher.utter_message(text=f"{reason} Would one of these suit you?",
-                                 buttons=slot_buttons(app, resolution.alternatives[:MAX_SLOT_BUTTONS]))
+        say(app, dispatcher, "booking.alternatives", reason=reason,
+            buttons=slot_buttons(app, resolution.alternatives[:MAX_SLOT_BUTTONS]))
     else:
         offer_free_times(app, dispatcher, reason)
     return None
@@ -84,12 +74,12 @@ class ValidateBookingForm(UsesApp, FormValidationAction):
     @visitor_answer
     def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
-        return cleaned("full_name", clean_name, value, dispatcher)
+        return self.cleaned("full_name", clean_name, value, dispatcher)
 
     @visitor_answer
     def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
-        return cleaned("contact", lambda text: clean_contact(text).describe(), value, dispatcher)
+        return self.cleaned("contact", lambda text: clean_contact(text).describe(), value, dispatcher)
 
     @visitor_answer
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -104,20 +94,13 @@ class ActionAskPreferredTime(UsesApp, Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         if times_offered_this_turn(tracker):
             return []  # the validator just explained why and offered the nearest free times
-        offer_free_times(self.app, dispatcher, "When would you like to come in? Pick a time or type one, "
-                                     "for example \"next Tuesday afternoon\".")
+        offer_free_times(self.app, dispatcher, self.app.wording.text("ask.preferred_time"))
         return []
 
 
 def times_offered_this_turn(tracker: Tracker) -> bool:
     """Whether slot buttons went out since the visitor's last message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        buttons_sent = (event.get("data") or {}).get("buttons") or [] if event.get("event") == "bot" else []
-        if any(str(b.get("payload", "")).startswith("/choose_slot") for b in buttons_sent):
-            return True
-    return False
+    return any(b["payload"].startswith("/choose_slot") for b in offered_buttons(tracker.events))
 
 
 class ActionBookConsultation(UsesApp, Action):
@@ -135,16 +118,15 @@ class ActionBookConsultation(UsesApp, Action):
                 booking = book(session, clinic, tracker.sender_id, tracker.get_slot("full_name"),
                                contact, start, tracker.get_slot("concern"))
         except SlotTaken:
-            offer_alternatives(self.app, dispatcher, "Sorry, that time was just taken by someone else.", start)
+            offer_alternatives(self.app, dispatcher, self.app.wording.text("booking.just_taken"), start)
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
         mail_in_background(self.app.mailer.booking, asdict(booking))
         when = scheduling.describe_slot(clinic, booking.start)
-        lines = [f"You're booked: a {clinic.consultation.name} on {when} at {clinic.address}.",
-                 f"Your reference is {booking.reference}. To reschedule or cancel, tell me you want to "
-                 f"change your booking and give this code with your phone or e-mail."]
+        wording = self.app.wording
+        lines = [wording.text("booking.done", when=when),
+                 wording.text("booking.reference", reference=booking.reference)]
         if tracker.get_slot("consultation_only"):
-            lines.append("Because of one of your answers, this visit is for a consultation only, with "
-                         "no treatment; a clinician will review your answers first.")
+            lines.append(wording.text("booking.consultation_only"))
         dispatcher.utter_message(text="\n".join(lines))
         # The time is spent: a second booking in this conversation asks for a new one.
         return [SlotSet("booking_reference_issued", booking.reference), SlotSet("preferred_time", None)]

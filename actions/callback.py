@@ -7,7 +7,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesApp, cleaned, mail_in_background, visitor_answer
+from actions.common import UsesApp, mail_in_background, visitor_answer
 from bot.domain.statuses import CallbackReason
 from bot.domain.validators import clean_name, clean_phone
 from bot.services.intake import save_callback
@@ -22,19 +22,19 @@ class ValidateCallbackForm(UsesApp, FormValidationAction):
     @visitor_answer
     def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
-        return cleaned("full_name", clean_name, value, dispatcher)
+        return self.cleaned("full_name", clean_name, value, dispatcher)
 
     @visitor_answer
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return cleaned("callback_phone", clean_phone, value, dispatcher)
+        return self.cleaned("callback_phone", clean_phone, value, dispatcher)
 
     @visitor_answer
     def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         text = " ".join(str(value).split())
         if not 2 <= len(text) <= MAX_BEST_TIME_CHARS:
-            dispatcher.utter_message(text="Please tell me, in a few words, when suits you best.")
+            self.say(dispatcher, "invalid.best_time")
             return {"callback_time": None}
         return {"callback_time": text}
 
@@ -53,9 +53,6 @@ class ActionSaveCallback(UsesApp, Action):
             "intake_id": intake_id, "name": tracker.get_slot("full_name"),
             "phone": tracker.get_slot("callback_phone"), "best_time": tracker.get_slot("callback_time"),
             "reason": reason, "concern": tracker.get_slot("concern")})
-        clinic = self.app.profile
-        dispatcher.utter_message(text=(
-            f"Thank you. I've passed your request to our team, who will call "
-            f"{tracker.get_slot('callback_phone')} ({tracker.get_slot('callback_time')}) during office "
-            f"hours: {clinic.hours_text()}. You can also call us on {clinic.phone}."))
+        self.say(dispatcher, "callback.saved", callback_phone=tracker.get_slot("callback_phone"),
+                 callback_time=tracker.get_slot("callback_time"))
         return []

@@ -29,6 +29,27 @@ class UsesApp:
         super().__init__()
         self.app = app or process_app()
 
+    def say(self, dispatcher: CollectingDispatcher, key: Text, *, buttons: Optional[List[Dict[Text, Text]]] = None,
+            **values: Any) -> None:
+        """Send the wording-catalog entry `key` (its text and buttons), then any extra `buttons`."""
+        say(self.app, dispatcher, key, buttons=buttons, **values)
+
+    def cleaned(self, slot: Text, clean: Callable[[Text], Any], value: Any,
+                dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        """A form validator's answer: the cleaned value, or None plus the validator's message."""
+        try:
+            return {slot: clean(str(value))}
+        except Invalid as problem:
+            dispatcher.utter_message(text=problem.render(self.app.wording))
+            return {slot: None}
+
+
+def say(app: App, dispatcher: CollectingDispatcher, key: Text, *,
+        buttons: Optional[List[Dict[Text, Text]]] = None, **values: Any) -> None:
+    wording = app.wording
+    dispatcher.utter_message(text=wording.text(key, **values), buttons=[*wording.buttons(key, **values),
+                                                                         *(buttons or [])])
+
 
 def latest_intent(tracker: Tracker) -> Optional[Text]:
     return (tracker.latest_message.get("intent") or {}).get("name")
@@ -76,27 +97,17 @@ def handle_interruption(app: App, dispatcher: CollectingDispatcher, tracker: Tra
     kind = interruption_kind(latest_text(tracker), intent, confidence, mentioned.single is not None)
     if kind == "question":
         concern = mentioned.single or tracker.get_slot("concern")
-        dispatcher.utter_message(text=answer_question(app.profile, intent, concern))
+        dispatcher.utter_message(text=answer_question(app.profile, app.wording, intent, concern))
         return {}
     if kind == "bot":
-        dispatcher.utter_message(response="utter_iamabot")
+        say(app, dispatcher, "bot_disclosure")
         return {}
     if kind == "concern":
         with app.unit_of_work(for_write=True) as session:
             set_concern(session, tracker.sender_id, mentioned.single)
-        dispatcher.utter_message(text=explain_concern(app.profile, mentioned.single))
+        dispatcher.utter_message(text=explain_concern(app.profile, app.wording, mentioned.single))
         return {"concern": mentioned.single}
     return None
-
-
-def cleaned(slot: Text, clean: Callable[[Text], Any], value: Any,
-            dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
-    """A form validator's answer: the cleaned value, or None plus the validator's message."""
-    try:
-        return {slot: clean(str(value))}
-    except Invalid as problem:
-        dispatcher.utter_message(text=str(problem))
-        return {slot: None}
 
 
 def buttons(options: List[tuple]) -> List[Dict[Text, Text]]:

@@ -30,20 +30,13 @@ class ActionIdentifyConcern(UsesApp, Action):
         reading = read_concern(latest_entities(tracker), latest_intent(tracker), confidence)
         if reading.single is None:
             keys = reading.concerns or list(self.app.profile.concerns)
-            text = ("I noticed more than one thing there. Which would you like to start with?"
-                    if reading.concerns else
-                    "Happy to help. Which of these is closest to what brings you in?")
-            dispatcher.utter_message(text=text, buttons=concern_buttons(self.app.profile.concerns, keys))
+            self.say(dispatcher, "concern.which_of_several" if reading.concerns else "concern.which_one",
+                     buttons=concern_buttons(self.app.profile.concerns, keys))
             return []
         key = reading.single
         with self.app.unit_of_work(for_write=True) as session:
             set_concern(session, tracker.sender_id, key)
-        dispatcher.utter_message(text=explain_concern(self.app.profile, key))
+        dispatcher.utter_message(text=explain_concern(self.app.profile, self.app.wording, key))
         if tracker.active_loop_name is None:
-            dispatcher.utter_message(
-                text="Would you like to book a free consultation, or do you have a question first?",
-                buttons=buttons([("Book a free consultation", "/request_booking"),
-                                 ("How long does it last?", "/ask_duration"),
-                                 ("Is it safe?", "/ask_safety")]),
-            )
+            self.say(dispatcher, "concern.next_step")
         return [SlotSet("concern", key)]

@@ -18,8 +18,6 @@ from bot.domain.validators import Invalid, clean_contact
 from bot.services.intake import SlotTaken, cancel_booking, find_booking, reschedule_booking
 
 _REFERENCE = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
-NOT_FOUND = ("I couldn't find an active booking with that reference and contact any more, so nothing was "
-             "changed. Please call us on {phone} and we'll sort it out.")
 _CHOICES = {"cancel": ("cancel", "call off", "delete"),
             "reschedule": ("reschedule", "move", "change", "another time", "different time", "rebook")}
 
@@ -65,8 +63,7 @@ class ValidateManageBookingForm(UsesApp, FormValidationAction):
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         reference = find_reference(str(value))
         if reference is None:
-            dispatcher.utter_message(text=f"A booking reference has {REFERENCE_LENGTH} letters and "
-                                          "digits, for example K7M2QX. Please check your confirmation.")
+            self.say(dispatcher, "manage.reference_format", length=REFERENCE_LENGTH)
         return {"booking_reference": reference}
 
     @visitor_answer
@@ -75,16 +72,15 @@ class ValidateManageBookingForm(UsesApp, FormValidationAction):
         try:
             contact = clean_contact(str(value))
         except Invalid as problem:
-            dispatcher.utter_message(text=str(problem))
+            dispatcher.utter_message(text=problem.render(self.app.wording))
             return {"contact": None}
         with self.app.unit_of_work() as session:
             booking = find_booking(session, tracker.get_slot("booking_reference") or "", contact)
         if booking is None:
-            dispatcher.utter_message(text=("I couldn't find an active booking with that reference and "
-                                           "contact. Let's try again: what is your booking reference?"))
+            self.say(dispatcher, "manage.not_matched")
             return {"contact": None, "booking_reference": None}
         when = scheduling.describe_slot(self.app.profile, booking.start)
-        dispatcher.utter_message(text=f"Found it: your consultation on {when}.")
+        self.say(dispatcher, "manage.found", when=when)
         return {"contact": contact.describe()}
 
     @visitor_answer
@@ -92,7 +88,7 @@ class ValidateManageBookingForm(UsesApp, FormValidationAction):
                                domain: DomainDict) -> Dict[Text, Any]:
         choice = read_choice(str(value))
         if choice is None:
-            dispatcher.utter_message(text="Please say \"cancel\" or \"reschedule\".")
+            self.say(dispatcher, "manage.choose")
         return {"manage_choice": choice}
 
     @visitor_answer
@@ -113,24 +109,21 @@ class ActionFinishManageBooking(UsesApp, Action):
             with self.app.unit_of_work(for_write=True) as session:
                 booking = cancel_booking(session, reference, contact)
             if booking:
-                dispatcher.utter_message(text=(
-                    f"Your consultation on {scheduling.describe_slot(clinic, booking.start)} is "
-                    f"cancelled. You're welcome to book again any time."))
+                self.say(dispatcher, "manage.cancelled", when=scheduling.describe_slot(clinic, booking.start))
             else:
-                dispatcher.utter_message(text=NOT_FOUND.format(phone=clinic.phone))
+                self.say(dispatcher, "manage.not_found")
             return [SlotSet("preferred_time", None)]
         start = scheduling.parse_slot_payload(tracker.get_slot("preferred_time") or "")
         try:
             with self.app.unit_of_work(for_write=True) as session:
                 booking = reschedule_booking(session, clinic, reference, contact, start)
         except SlotTaken:
-            offer_alternatives(self.app, dispatcher, "Sorry, that time was just taken.", start)
+            offer_alternatives(self.app, dispatcher, self.app.wording.text("manage.just_taken"), start)
             return [SlotSet("preferred_time", None)]
         if booking:
             mail_in_background(self.app.mailer.booking, asdict(booking))  # the new booking, new reference
-            dispatcher.utter_message(text=(
-                f"Done: your consultation is now on {scheduling.describe_slot(clinic, booking.start)}. "
-                f"Your new reference is {booking.reference}."))
+            self.say(dispatcher, "manage.moved", when=scheduling.describe_slot(clinic, booking.start),
+                     reference=booking.reference)
             return [SlotSet("booking_reference_issued", booking.reference), SlotSet("preferred_time", None)]
-        dispatcher.utter_message(text=NOT_FOUND.format(phone=clinic.phone))
+        self.say(dispatcher, "manage.not_found")
         return [SlotSet("preferred_time", None)]

@@ -1,7 +1,9 @@
-"""The questions the forms ask, one `action_ask_<slot>` each.
+"""The questions the forms ask (`action_ask_<slot>`) and the assistant's fixed replies (greeting,
+disclosure, consent...), each one entry of the wording catalog.
 
-They are actions rather than `utter_ask_<slot>` responses because Rasa 3.6's
-`rasa data validate --fail-on-warnings` counts form prompts as unused responses.
+They are actions rather than domain responses so that every sentence lives in the catalog
+(clinic/messages.<language>.yml), and because Rasa 3.6's `rasa data validate --fail-on-warnings`
+counts form prompts as unused responses.
 """
 from __future__ import annotations
 
@@ -10,55 +12,71 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import buttons
-
-PROMPTS = {
-    "full_name": ("What name should I put this under?", None),
-    "contact": ("What phone number or e-mail address can the clinic reach you on?", None),
-    "callback_phone": ("Which phone number should we call?", None),
-    "callback_time": ('When is the best time to call you (for example "weekday mornings" or '
-                      '"after 3 pm")?', None),
-    "booking_reference": ("What is your booking reference? It is the six-character code in your "
-                          "confirmation.", None),
-    "manage_choice": ("Would you like to cancel or reschedule this consultation?",
-                      [("Reschedule", '/inform{"manage_choice": "reschedule"}'),
-                       ("Cancel it", '/inform{"manage_choice": "cancel"}')]),
-}
+from actions.common import UsesApp
 
 
-class _AskAction(Action):
-    """Asks PROMPTS[slot]; rasa-sdk registers only the concrete subclasses below (name() set)."""
+class Reply(UsesApp):
+    """Says the catalog entry `key` as the action `action_<name>`. Not itself an Action, so
+    rasa-sdk registers only the concrete classes below."""
 
-    slot: Text = ""
+    action: Text = ""
+    key: Text = ""
 
     def name(self) -> Text:
-        return f"action_ask_{self.slot}"
+        return self.action
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        text, options = PROMPTS[self.slot]
-        dispatcher.utter_message(text=text, buttons=buttons(options) if options else [])
+        self.say(dispatcher, self.key)
         return []
 
 
-class AskFullName(_AskAction):
-    slot = "full_name"
+class AskFullName(Reply, Action):
+    action, key = "action_ask_full_name", "ask.full_name"
 
 
-class AskContact(_AskAction):
-    slot = "contact"
+class AskContact(Reply, Action):
+    action, key = "action_ask_contact", "ask.contact"
 
 
-class AskCallbackPhone(_AskAction):
-    slot = "callback_phone"
+class AskCallbackPhone(Reply, Action):
+    action, key = "action_ask_callback_phone", "ask.callback_phone"
 
 
-class AskCallbackTime(_AskAction):
-    slot = "callback_time"
+class AskCallbackTime(Reply, Action):
+    action, key = "action_ask_callback_time", "ask.callback_time"
 
 
-class AskBookingReference(_AskAction):
-    slot = "booking_reference"
+class AskBookingReference(Reply, Action):
+    action, key = "action_ask_booking_reference", "ask.booking_reference"
 
 
-class AskManageChoice(_AskAction):
-    slot = "manage_choice"
+class AskManageChoice(Reply, Action):
+    action, key = "action_ask_manage_choice", "ask.manage_choice"
+
+
+class Greet(Reply, Action):
+    action, key = "action_greet", "greet"
+
+
+class SayGoodbye(Reply, Action):
+    action, key = "action_goodbye", "goodbye"
+
+
+class SayWelcome(Reply, Action):
+    action, key = "action_welcome", "welcome"
+
+
+class AnythingElse(Reply, Action):
+    action, key = "action_anything_else", "anything_else"
+
+
+class DiscloseBot(Reply, Action):
+    action, key = "action_bot_disclosure", "bot_disclosure"
+
+
+class AskConsent(Reply, Action):
+    action, key = "action_ask_consent", "consent.ask"
+
+
+class ConsentNeededToBook(Reply, Action):
+    action, key = "action_booking_needs_consent", "consent.needed_to_book"

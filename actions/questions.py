@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import UsesApp, buttons, latest_entities, latest_intent
+from actions.common import UsesApp, latest_entities, latest_intent
 from bot.domain.answers import QUESTION_INTENTS, answer_question
 from bot.domain.concerns import read_concern
 
@@ -18,15 +18,13 @@ class ActionAnswerQuestion(UsesApp, Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         intent = latest_intent(tracker)
         if intent not in QUESTION_INTENTS:
-            dispatcher.utter_message(text="Sorry, I don't have an answer to that one.")
+            self.say(dispatcher, "answers.no_answer")
             return []
         mentioned = read_concern(latest_entities(tracker), None).single
         concern = mentioned or tracker.get_slot("concern")
-        answer = answer_question(self.app.profile, intent, concern)
+        answer = answer_question(self.app.profile, self.app.wording, intent, concern)
         if tracker.active_loop_name is None:
-            dispatcher.utter_message(text=f"{answer}\nWould you like to book a free consultation?",
-                                     buttons=buttons([("Book a free consultation", "/request_booking"),
-                                                      ("Talk to a person", "/human_handoff")]))
+            self.say(dispatcher, "answers.offer_booking", answer=answer)
         else:
             dispatcher.utter_message(text=answer)
         return []

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import UsesApp, buttons, latest_entities, latest_intent, latest_text, mail_in_background
+from actions.common import UsesApp, latest_entities, latest_intent, latest_text, mail_in_background
 from bot.domain.safety import detect_red_flag
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind
 from bot.services.intake import record_alert
@@ -37,19 +37,7 @@ class ActionHandleRedFlag(UsesApp, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         kind = AlertKind(red_flag_kind(tracker) or AlertKind.ADVERSE_EFFECT)
-        clinic = self.app.profile
-        if kind == "emergency":
-            dispatcher.utter_message(
-                text=(f"This could be a medical emergency. Please call {clinic.emergency_number} or go "
-                      f"to the nearest emergency room now. Do not wait for a reply here. When you are "
-                      f"safe, the clinic can be reached at {clinic.phone}. I have alerted our staff.")
-            )
-        else:
-            dispatcher.utter_message(
-                text=("I'm sorry you're dealing with that. I've flagged it for our clinical team and the "
-                      "clinic will follow up. Would you like a call back today?"),
-                buttons=buttons([("Yes, call me today", "/human_handoff"), ("No, thanks", "/deny")]),
-            )
+        self.say(dispatcher, "safety.emergency" if kind == AlertKind.EMERGENCY else "safety.adverse_effect")
         try:
             with self.app.unit_of_work(for_write=True) as session:
                 intake_id = record_alert(session, tracker.sender_id, kind, latest_text(tracker))
@@ -82,23 +70,9 @@ class ActionHandleMisunderstanding(UsesApp, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         if consecutive_misunderstandings(tracker) >= 2:
-            dispatcher.utter_message(
-                text=("I'm sorry, I'm not getting this right. Would you like someone from the clinic "
-                      f"to call you? You can also phone us on {self.app.profile.phone}."),
-                buttons=buttons([("Yes, call me back", "/human_handoff"),
-                                 ("Book a free consultation", "/request_booking")]),
-            )
+            self.say(dispatcher, "misunderstood.again")
             return []
-        if latest_intent(tracker) == "out_of_scope":
-            text = ("I'm sorry, I can't help with that: I can only answer questions about the clinic's "
-                    "treatments, book a free consultation, or pass you to our team.")
-        else:
-            text = ("Sorry, I didn't quite understand. You can tell me what brings you in, ask about "
-                    "our treatments, or book a free consultation.")
-        dispatcher.utter_message(
-            text=text,
-            buttons=buttons([("What can you treat?", "/concern_unclear"),
-                             ("Book a free consultation", "/request_booking"),
-                             ("Talk to a person", "/human_handoff")]),
-        )
+        out_of_scope = latest_intent(tracker) == "out_of_scope"
+        self.say(dispatcher, "misunderstood.out_of_scope" if out_of_scope else "misunderstood.not_understood",
+                 buttons=self.app.wording.buttons("misunderstood.ways_forward"))
         return []

@@ -18,7 +18,6 @@ from bot.composition import App
 from bot.domain import screening
 from bot.services.intake import record_consent, save_screening_answer, set_consultation_only
 
-YES_NO_BUTTONS = [("Yes", "/affirm"), ("No", "/deny")]
 INTENT_AS_ANSWER = {"affirm": "yes", "deny": "no"}
 
 
@@ -40,14 +39,9 @@ class ActionRecordConsent(UsesApp, Action):
         with self.app.unit_of_work(for_write=True) as session:
             record_consent(session, tracker.sender_id, given)
         if given:
-            dispatcher.utter_message(text="Thank you. A few quick questions, then we'll pick a time.")
+            self.say(dispatcher, "consent.given")
             return [SlotSet("consent", "given")]
-        dispatcher.utter_message(
-            text=("No problem: I won't ask or store any health information. You can still ask me "
-                  "questions, or ask for a callback from our team."),
-            buttons=buttons([("Request a callback", "/human_handoff"),
-                             ("Ask a question", "/ask_how_it_works")]),
-        )
+        self.say(dispatcher, "consent.declined")
         return [SlotSet("consent", "declined"), SlotSet("screening_answers", None)]
 
 
@@ -61,9 +55,11 @@ class ActionAskScreeningComplete(UsesApp, Action):
             return []
         entry = (tracker.get_slot("screening_answers") or {}).get(question.key) or {}
         if entry.get("pending_detail"):
-            dispatcher.utter_message(text=question.detail_prompt or "Please tell me a little more.")
+            dispatcher.utter_message(text=question.detail_prompt or self.app.wording.text("screening.more_detail"))
         elif question.type in ("yes_no", "yes_no_detail"):
-            dispatcher.utter_message(text=question.text, buttons=buttons(YES_NO_BUTTONS))
+            wording = self.app.wording
+            dispatcher.utter_message(text=question.text, buttons=buttons([
+                (wording.title("buttons.answer_yes"), "/affirm"), (wording.title("buttons.answer_no"), "/deny")]))
         elif question.type == "choice":
             dispatcher.utter_message(text=question.text, buttons=buttons([
                 (question.choice_labels.get(choice, choice), choice) for choice in question.choices]))
@@ -90,7 +86,7 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
         else:
             parsed = screening.parse_answer(question, text)
         if isinstance(parsed, screening.AnswerError):
-            dispatcher.utter_message(text=parsed.message)
+            dispatcher.utter_message(text=parsed.render(self.app.wording))
             return {"screening_complete": None}
         if parsed.needs_detail:
             answers[question.key] = {"pending_detail": True}
@@ -115,11 +111,5 @@ class ActionFinishScreening(UsesApp, Action):
         stop = screening.stop_flagged([entry.get("flags", []) for entry in answers.values()])
         with self.app.unit_of_work(for_write=True) as session:
             set_consultation_only(session, tracker.sender_id, stop)
-        if stop:
-            dispatcher.utter_message(text=(
-                "Thank you. Because of a possible allergy to the product, we can book a "
-                "consultation only, with no treatment at that visit; a clinician will review your "
-                "answers first."))
-        else:
-            dispatcher.utter_message(text="Thank you, that's everything the clinician needs for now.")
+        self.say(dispatcher, "screening.consultation_only" if stop else "screening.done")
         return [SlotSet("consultation_only", stop)]

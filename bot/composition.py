@@ -1,8 +1,9 @@
 """The composition root: the one place that builds what every entry point shares.
 
-`build_app(settings)` loads and validates the clinic profile once, creates the database engine
-and the mailer, and returns them as an `App`. The web service, the CLI, the action server and
-the Rasa plugins each build one App per process; tests build their own with test settings.
+`build_app(settings)` loads and validates the clinic profile and the wording catalog once,
+creates the database engine and the mailer, and returns them as an `App`. The web service, the
+CLI, the action server and the Rasa plugins each build one App per process; tests build their
+own with test settings.
 Nothing else creates engines or reads the profile file.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.adapters.db import make_engine, session_scope, utcnow
 from bot.adapters.mail import Mailer
 from bot.domain.profile import ClinicProfile, load_profile
+from bot.domain.wording import Wording, check_language, profile_facts
 from bot.settings import Settings, load_settings
 
 
@@ -26,6 +28,7 @@ from bot.settings import Settings, load_settings
 class App:
     settings: Settings
     profile: ClinicProfile
+    wording: Wording
     engine: Engine
     mailer: Mailer
     clock: Callable[[], datetime] = field(default=utcnow)
@@ -44,7 +47,9 @@ class App:
 def build_app(settings: Optional[Settings] = None) -> App:
     settings = settings or load_settings()
     profile = load_profile(settings.clinic_profile)
-    return App(settings=settings, profile=profile, engine=make_engine(settings.database_url),
+    language = check_language(settings.clinic_language)
+    wording = Wording.load(settings.messages_path, profile_facts(profile), language)
+    return App(settings=settings, profile=profile, wording=wording, engine=make_engine(settings.database_url),
                mailer=Mailer(settings, profile))
 
 

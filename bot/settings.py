@@ -78,6 +78,12 @@ class Settings:
     staff_lockout_attempts: int = 5
     staff_lockout_minutes: int = 15
     cookie_secure: bool = False
+    clinic_language: str = "en"
+    clinic_messages: Optional[Path] = None  # None: clinic/messages.<clinic_language>.yml
+
+    @property
+    def messages_path(self) -> Path:
+        return self.clinic_messages or PROJECT_ROOT / "clinic" / f"messages.{self.clinic_language}.yml"
 
     @property
     def is_sqlite(self) -> bool:
@@ -126,4 +132,6 @@ def load_settings() -> Settings:
         staff_lockout_attempts=_int("STAFF_LOCKOUT_ATTEMPTS", 5),
         staff_lockout_minutes=_int("STAFF_LOCKOUT_MINUTES", 15),
         cookie_secure=_bool("COOKIE_SECURE"),
+        clinic_language=(env.get("CLINIC_LANGUAGE") or "en").strip().lower(),
+        clinic_messages=Path(env["CLINIC_MESSAGES"]) if env.get("CLINIC_MESSAGES") else None,
     )

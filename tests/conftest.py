@@ -16,6 +16,7 @@ from bot.adapters.db import make_engine
 from bot.adapters.migrate import upgrade
 from bot.composition import build_app
 from bot.domain.profile import load_profile
+from bot.domain.wording import Wording, profile_facts
 from bot.settings import PROJECT_ROOT
 from tests.support import settings_for
 
@@ -59,6 +60,12 @@ def engine(database_url):
 @pytest.fixture(scope="session")
 def profile():
     return load_profile(PROJECT_ROOT / "clinic" / "profile.yml")
+
+
+@pytest.fixture(scope="session")
+def wording(profile):
+    """The English wording catalog, as the App loads it."""
+    return Wording.load(PROJECT_ROOT / "clinic" / "messages.en.yml", profile_facts(profile))
 
 
 @pytest.fixture

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 
 from bot.adapters.db import session_scope
+from bot.domain.profile import load_profile
+from bot.domain.wording import Wording, profile_facts
 from bot.settings import PROJECT_ROOT, Settings
 
 
@@ -22,3 +25,10 @@ def settings_for(database_url: str, **overrides) -> Settings:
                     rasa_url="http://127.0.0.1:9", rasa_port=0, rasa_token="test-token", actions_port=0,
                     web_host="127.0.0.1", web_port=0, secret_key="test-secret")
     return replace(base, **overrides)
+
+
+@lru_cache(maxsize=1)
+def english() -> Wording:
+    """The English wording catalog, for tests that read what the assistant says."""
+    return Wording.load(PROJECT_ROOT / "clinic" / "messages.en.yml",
+                        profile_facts(load_profile(PROJECT_ROOT / "clinic" / "profile.yml")))

@@ -22,8 +22,8 @@ def test_every_question_intent_has_an_answer():
 
 @pytest.mark.parametrize("concern", CONCERNS_AND_NONE)
 @pytest.mark.parametrize("intent", DOMAIN_QUESTION_INTENTS)
-def test_every_answer_is_profile_text_without_prices(profile, intent, concern):
-    answer = answer_question(profile, intent, concern)
+def test_every_answer_is_profile_text_without_prices(profile, intent, concern, wording):
+    answer = answer_question(profile, wording, intent, concern)
     assert isinstance(answer, str) and len(answer) > 20
     assert "$" not in answer  # never a price
     assert "None" not in answer  # a missing optional fact never leaks as "None"
@@ -33,16 +33,16 @@ def test_every_answer_is_profile_text_without_prices(profile, intent, concern):
 
 
 @pytest.mark.parametrize("concern", CONCERNS_AND_NONE)
-def test_cost_says_the_consultation_is_free(profile, concern):
-    answer = answer_question(profile, "ask_cost", concern)
+def test_cost_says_the_consultation_is_free(profile, concern, wording):
+    answer = answer_question(profile, wording, "ask_cost", concern)
     assert answer == profile.treatment["cost"]
     assert "consultation is free" in answer
     assert "$" not in answer
 
 
 @pytest.mark.parametrize("concern", CONCERNS_AND_NONE)
-def test_how_it_works(profile, concern):
-    answer = answer_question(profile, "ask_how_it_works", concern)
+def test_how_it_works(profile, concern, wording):
+    answer = answer_question(profile, wording, "ask_how_it_works", concern)
     assert answer.startswith(profile.treatment["mechanism"])
     if concern:
         assert profile.concerns[concern].treatment in answer
@@ -55,91 +55,91 @@ def test_how_it_works(profile, concern):
     ("ask_pregnancy", "pregnancy"),
 ])
 @pytest.mark.parametrize("concern", [None, "migraine"])
-def test_general_treatment_answers(profile, intent, field, concern):
-    assert answer_question(profile, intent, concern) == profile.treatment[field]
+def test_general_treatment_answers(profile, intent, field, concern, wording):
+    assert answer_question(profile, wording, intent, concern) == profile.treatment[field]
 
 
-def test_side_effects_answer_names_the_emergency_number(profile):
-    assert "911" in answer_question(profile, "ask_side_effects", None)
+def test_side_effects_answer_names_the_emergency_number(profile, wording):
+    assert "911" in answer_question(profile, wording, "ask_side_effects", None)
 
 
-def test_duration_general_and_per_concern(profile):
+def test_duration_general_and_per_concern(profile, wording):
     general = profile.treatment["duration"]
-    assert answer_question(profile, "ask_duration", None) == general
-    clenching = answer_question(profile, "ask_duration", "clenching")
+    assert answer_question(profile, wording, "ask_duration", None) == general
+    clenching = answer_question(profile, wording, "ask_duration", "clenching")
     assert clenching.startswith(general)
     assert profile.concerns["clenching"].duration in clenching
     assert "jaw clenching" in clenching  # "For jaw clenching and teeth grinding: ..."
-    migraine = answer_question(profile, "ask_duration", "migraine")
+    migraine = answer_question(profile, wording, "ask_duration", "migraine")
     assert "every 12 weeks" in migraine
 
 
-def test_onset_known_for_clenching(profile):
-    answer = answer_question(profile, "ask_onset", "clenching")
+def test_onset_known_for_clenching(profile, wording):
+    answer = answer_question(profile, wording, "ask_onset", "clenching")
     assert profile.concerns["clenching"].onset in answer
     assert "about a week" in answer
 
 
-def test_onset_unknown_for_a_concern_lists_the_known_ones(profile):
-    answer = answer_question(profile, "ask_onset", "acne")
+def test_onset_unknown_for_a_concern_lists_the_known_ones(profile, wording):
+    answer = answer_question(profile, wording, "ask_onset", "acne")
     assert "I don't have a timing for acne and oily skin" in answer
     assert "consultation" in answer
     assert profile.concerns["clenching"].onset in answer
 
 
-def test_onset_without_concern(profile):
-    answer = answer_question(profile, "ask_onset", None)
+def test_onset_without_concern(profile, wording):
+    answer = answer_question(profile, wording, "ask_onset", None)
     assert answer.startswith("It depends on the area treated.")
     assert profile.concerns["clenching"].onset in answer
 
 
-def test_units_per_concern_and_general(profile):
+def test_units_per_concern_and_general(profile, wording):
     note = profile.treatment["units_note"]
-    clenching = answer_question(profile, "ask_units", "clenching")
+    clenching = answer_question(profile, wording, "ask_units", "clenching")
     assert "40 units in total, 20 per side." in clenching and note in clenching
-    sweating = answer_question(profile, "ask_units", "sweating")
+    sweating = answer_question(profile, wording, "ask_units", "sweating")
     assert "50 units per underarm" in sweating
-    general = answer_question(profile, "ask_units", None)
+    general = answer_question(profile, wording, "ask_units", None)
     assert note in general and "40 units" in general and "50 units" in general
-    acne = answer_question(profile, "ask_units", "acne")  # no units in the profile: the general answer
+    acne = answer_question(profile, wording, "ask_units", "acne")  # no units in the profile: the general answer
     assert acne == general
     assert "not interchangeable" in note
 
 
 @pytest.mark.parametrize("concern", CONCERNS_AND_NONE)
-def test_consultation_answer(profile, concern):
-    answer = answer_question(profile, "ask_consultation", concern)
+def test_consultation_answer(profile, concern, wording):
+    answer = answer_question(profile, wording, "ask_consultation", concern)
     assert "The consultation is free" in answer
     assert "30 minutes" in answer
     assert profile.consultation.with_whom in answer
     assert profile.consultation.what_happens in answer
 
 
-def test_same_day(profile):
-    assert answer_question(profile, "ask_same_day", None) == profile.consultation.same_day_treatment
+def test_same_day(profile, wording):
+    assert answer_question(profile, wording, "ask_same_day", None) == profile.consultation.same_day_treatment
 
 
 @pytest.mark.parametrize("concern", CONCERNS_AND_NONE)
-def test_hours(profile, concern):
-    answer = answer_question(profile, "ask_hours", concern)
+def test_hours(profile, concern, wording):
+    answer = answer_question(profile, wording, "ask_hours", concern)
     assert profile.hours_text() in answer
     assert "America/Los Angeles time" in answer
 
 
-def test_location(profile):
-    answer = answer_question(profile, "ask_location", None)
+def test_location(profile, wording):
+    answer = answer_question(profile, wording, "ask_location", None)
     assert profile.name in answer and profile.address in answer and profile.phone in answer
 
 
 @pytest.mark.parametrize("concern", CONCERN_KEYS)
-def test_label_status_for_a_concern(profile, concern):
-    answer = answer_question(profile, "ask_label_status", concern)
+def test_label_status_for_a_concern(profile, concern, wording):
+    answer = answer_question(profile, wording, "ask_label_status", concern)
     assert profile.concerns[concern].label_status in answer
     assert "consultation decides" in answer
 
 
-def test_label_status_without_concern_lists_both(profile):
-    answer = answer_question(profile, "ask_label_status", None)
+def test_label_status_without_concern_lists_both(profile, wording):
+    answer = answer_question(profile, wording, "ask_label_status", None)
     on, off = answer.split("Off-label uses")
     for key in ("wrinkles", "neck_bands", "migraine", "sweating"):
         assert profile.concerns[key].display_name in on
@@ -148,17 +148,17 @@ def test_label_status_without_concern_lists_both(profile):
         assert profile.concerns[key].display_name not in on
 
 
-def test_unknown_concern_key_gives_the_general_answer(profile):
-    assert answer_question(profile, "ask_how_it_works", "hair_loss") == profile.treatment["mechanism"]
+def test_unknown_concern_key_gives_the_general_answer(profile, wording):
+    assert answer_question(profile, wording, "ask_how_it_works", "hair_loss") == profile.treatment["mechanism"]
 
 
 # --- explaining a concern ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", CONCERN_KEYS)
-def test_explain_concern(profile, key):
+def test_explain_concern(profile, wording, key):
     concern = profile.concerns[key]
-    text = explain_concern(profile, key)
+    text = explain_concern(profile, wording, key)
     assert text.startswith(f"{concern.display_name}: {concern.description}")
     assert concern.treatment in text
     assert f"This use is {concern.label_status}." in text
@@ -169,11 +169,11 @@ def test_explain_concern(profile, key):
     assert "None" not in text
 
 
-def test_explain_concern_label_words(profile):
-    assert "on-label for underarms" in explain_concern(profile, "sweating")
-    assert "This use is off-label." in explain_concern(profile, "clenching")
-    assert "FDA-approved for chronic migraine" in explain_concern(profile, "migraine")
-    clenching = explain_concern(profile, "clenching")
+def test_explain_concern_label_words(profile, wording):
+    assert "on-label for underarms" in explain_concern(profile, wording, "sweating")
+    assert "This use is off-label." in explain_concern(profile, wording, "clenching")
+    assert "FDA-approved for chronic migraine" in explain_concern(profile, wording, "migraine")
+    clenching = explain_concern(profile, wording, "clenching")
     assert "40 units in total" in clenching and "twice a year" in clenching and "about a week" in clenching
 
 

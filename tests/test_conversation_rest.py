@@ -12,13 +12,13 @@ import uuid
 import httpx
 import pytest
 
-from actions.prompts import PROMPTS
 from bot.adapters.db import make_engine, session_scope
 from bot.adapters.transcripts import transcript
 from bot.domain.profile import load_profile
+from tests.support import english
 
 pytestmark = pytest.mark.stack
-NAME_PROMPT = PROMPTS["full_name"][0]
+NAME_PROMPT = english().text("ask.full_name")
 
 
 def texts(messages) -> str:

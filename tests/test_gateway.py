@@ -21,7 +21,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from bot.adapters.rasa_api import history_from_events, normalise_replies, offered_buttons
+from bot.adapters.rasa_api import history_from_events, normalise_replies
+from bot.adapters.rasa_events import offered_buttons
 from bot.composition import build_app
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.gateway import STATIC_DIR, Gateway, routes

@@ -143,10 +143,10 @@ def test_yes_no_words(questions, text, answer):
 
 
 @pytest.mark.parametrize("text", ["banana", "what do you mean?", "", "   ", "ok"])
-def test_yes_no_not_understood(questions, text):
+def test_yes_no_not_understood(questions, text, wording):
     error = parse_answer(questions["pregnancy"], text)
     assert isinstance(error, AnswerError) and error.key == "pregnancy"
-    assert error.message.startswith("Please answer yes or no.")
+    assert error.render(wording).startswith("Please answer yes or no.")
 
 
 def test_yes_no_keeps_a_separate_remark_as_detail(questions):
@@ -188,12 +188,12 @@ def test_yes_with_detail(questions, text, detail):
 
 
 @pytest.mark.parametrize("text", ["yes", "yeah I did", "yep!"])
-def test_plain_yes_needs_detail(questions, text):
+def test_plain_yes_needs_detail(questions, text, wording):
     question = questions["recent_toxin"]
     parsed = _ok(question, text)
     assert parsed.needs_detail and parsed.value == {"answer": "yes"}
     error = with_detail(question, "  ")
-    assert isinstance(error, AnswerError) and question.detail_prompt in error.message
+    assert isinstance(error, AnswerError) and question.detail_prompt in error.render(wording)
     completed = with_detail(question, "Botox, in March")
     assert completed.value == {"answer": "yes", "detail": "Botox, in March"} and not completed.needs_detail
 
@@ -239,9 +239,9 @@ def test_headache_days_below_chronic_threshold(questions, text, flags):
     ("lots", "Please answer with a number from 0 to 31."),
     ("", "Please answer with a number from 0 to 31."),
 ])
-def test_number_errors(questions, text, message):
+def test_number_errors(questions, text, message, wording):
     error = parse_answer(questions["headache_days"], text)
-    assert isinstance(error, AnswerError) and error.message == message
+    assert isinstance(error, AnswerError) and error.render(wording) == message
 
 
 # --- choices -------------------------------------------------------------------------------------
@@ -272,10 +272,10 @@ def test_off_label_area_flag(questions, text, flags):
     assert flags_for(question, _ok(question, text)) == flags
 
 
-def test_choice_error_lists_the_choices(questions):
+def test_choice_error_lists_the_choices(questions, wording):
     error = parse_answer(questions["sweating_areas"], "I don't know")
     assert isinstance(error, AnswerError)
-    assert error.message == ("Please choose from: Underarms, Palms, Feet, Back of knees or Other "
+    assert error.render(wording) == ("Please choose from: Underarms, Palms, Feet, Back of knees or Other "
                              "(you can pick more than one).")
 
 

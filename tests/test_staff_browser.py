@@ -234,7 +234,7 @@ class ChatVisitor:
 
     def book(self, name: str, phone: str) -> str:
         """From the described concern to the confirmation; the booking reference."""
-        from actions.prompts import PROMPTS
+        from tests.support import english
 
         said = self.say(CONCERN)
         for _ in range(40):
@@ -244,9 +244,9 @@ class ChatVisitor:
             button = self.next_button()
             if button is not None:
                 said = self.say(button["payload"])
-            elif PROMPTS["full_name"][0] in said:
+            elif english().text("ask.full_name") in said:
                 said = self.say(name)
-            elif PROMPTS["contact"][0] in said:
+            elif english().text("ask.contact") in said:
                 said = self.say(phone)
             else:  # a screening question asking for a number (how many, how long)
                 said = self.say("2")

@@ -22,7 +22,6 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from actions.prompts import PROMPTS
 from bot.adapters.db import make_engine, session_scope
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.composition import build_app
@@ -31,6 +30,7 @@ from bot.services.readout import intake_summaries
 from bot.settings import PROJECT_ROOT
 from bot.web.gateway import Gateway
 from tests.stack import serve_in_thread
+from tests.support import english
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -155,10 +155,10 @@ def book_through_the_widget(widget: Widget, name: str, phone: str):
         if button is not None:
             clicked.append(button["title"])
             messages = widget.click(button["title"])
-        elif PROMPTS["full_name"][0] in said:
+        elif english().text("ask.full_name") in said:
             typed.append(name)
             messages = widget.say(name)
-        elif PROMPTS["contact"][0] in said:
+        elif english().text("ask.contact") in said:
             typed.append(phone)
             messages = widget.say(phone)
         else:  # a screening question asking for a number (how many, how long)

@@ -7,10 +7,11 @@ the gateway turns into a friendly 503. Visitor text is never logged here.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Any, Dict, List
 
 import httpx
+
+from bot.adapters.rasa_events import conversation_turns, reply_buttons
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +69,6 @@ class RasaClient:
         return [event for event in events if isinstance(event, dict)]
 
 
-def _buttons(raw: Any) -> List[Dict[str, str]]:
-    buttons = []
-    for button in raw if isinstance(raw, list) else []:
-        if not isinstance(button, dict):
-            continue
-        payload = button.get("payload")
-        title = button.get("title")
-        if not isinstance(payload, str) or not payload.strip():
-            continue
-        if not isinstance(title, str) or not title.strip():
-            title = payload
-        buttons.append({"title": title, "payload": payload})
-    return buttons
-
-
 def _append(items: List[Dict[str, Any]], text: Any, buttons: List[Dict[str, str]], **extra: Any) -> None:
     """Add one message; buttons without text join the previous message (or an empty-text one)."""
     has_text = isinstance(text, str) and text.strip() != ""
@@ -100,54 +86,12 @@ def normalise_replies(replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     payloads and other non-text parts are dropped."""
     items: List[Dict[str, Any]] = []
     for reply in replies:
-        _append(items, reply.get("text"), _buttons(reply.get("buttons")))
+        _append(items, reply.get("text"), reply_buttons(reply.get("buttons")))
     return items
-
-
-def _iso(timestamp: Any) -> str | None:
-    try:
-        return datetime.fromtimestamp(float(timestamp), timezone.utc).isoformat()
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-def _bot_buttons(event: Dict[str, Any]) -> List[Dict[str, str]]:
-    data = event.get("data")
-    return _buttons(data.get("buttons")) if isinstance(data, dict) else []
 
 
 def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Tracker events -> the transcript the visitor saw: [{"role", "text", "buttons", "time"}].
-
-    A visitor turn that is a button's payload ("/intent{...}", or plain text) shows the title of the
-    button offered in the assistant's preceding turn; an unmatched payload is shown as it was sent.
-    """
-    items: List[Dict[str, Any]] = []
-    offered: List[Dict[str, str]] = []  # buttons of the assistant's turn since the last visitor turn
-    for event in events:
-        kind = event.get("event")
-        if kind == "user":
-            text = event.get("text")
-            if not isinstance(text, str) or not text.strip():
-                continue
-            text = next((b["title"] for b in offered if b["payload"] == text), text)
-            time = _iso(event.get("timestamp"))
-            items.append({"role": "visitor", "text": text, "buttons": [], "time": time})
-            offered = []
-        elif kind == "bot":
-            buttons = _bot_buttons(event)
-            offered = offered + buttons
-            _append(items, event.get("text"), buttons, role="assistant", time=_iso(event.get("timestamp")))
-    return items
-
-
-def offered_buttons(events: List[Dict[str, Any]]) -> List[Dict[str, str]]:
-    """The buttons of the assistant's latest turn (every bot event after the last user event)."""
-    offered: List[Dict[str, str]] = []
-    for event in events:
-        kind = event.get("event")
-        if kind == "user":
-            offered = []
-        elif kind == "bot":
-            offered = offered + _bot_buttons(event)
-    return offered
+    """Tracker events -> the transcript the visitor saw: [{"role", "text", "buttons", "time"}],
+    times as ISO 8601 text (see bot.adapters.rasa_events.conversation_turns)."""
+    return [{**turn, "time": turn["time"].isoformat() if turn["time"] else None}
+            for turn in conversation_turns(events)]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, Text, column, inspect, select, table
 from sqlalchemy.orm import Session
+
+from bot.adapters.rasa_events import conversation_turns
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def transcript(session: Session, conversation_id: str) -> list[dict[str, Any]]:
     Each entry is `{"role": "visitor" | "assistant", "text": str, "time": aware UTC datetime,
     "buttons": [{"title": ..., "payload": ...}, ...]}` (buttons only ever on assistant entries).
     A button the visitor clicked arrives as its payload (e.g. `/affirm`); it is shown as the
-    button's title, which is what the visitor saw and chose.
+    button's title, which is what the visitor saw and chose (bot.adapters.rasa_events).
     """
     if not events_table_exists(session):
         return []
@@ -51,34 +52,12 @@ def transcript(session: Session, conversation_id: str) -> list[dict[str, Any]]:
         .where(events.c.sender_id == conversation_id, events.c.type_name.in_(("user", "bot")))
         .order_by(events.c.id)
     )
-    entries: list[dict[str, Any]] = []
-    offered: list[dict[str, Any]] = []  # buttons of the latest assistant message
+    said: list[dict[str, Any]] = []
     for type_name, timestamp, raw in rows:
         data = _load(raw)
-        when = _time(timestamp if timestamp is not None else data.get("timestamp"))
-        if type_name == "user":
-            text = data.get("text")
-            if not isinstance(text, str) or not text.strip():
-                continue
-            entries.append(
-                {"role": "visitor", "text": _button_title(text, offered), "time": when, "buttons": []}
-            )
-        else:
-            text = data.get("text")
-            payload = data.get("data") if isinstance(data.get("data"), dict) else {}
-            buttons = [b for b in (payload.get("buttons") or []) if isinstance(b, dict)]
-            if not (isinstance(text, str) and text.strip()) and not buttons:
-                continue  # images, custom payloads: nothing to read
-            offered = buttons
-            entries.append(
-                {
-                    "role": "assistant",
-                    "text": text if isinstance(text, str) else "",
-                    "time": when,
-                    "buttons": buttons,
-                }
-            )
-    return entries
+        said.append({**data, "event": type_name,
+                       "timestamp": timestamp if timestamp is not None else data.get("timestamp")})
+    return conversation_turns(said)
 
 
 def _load(raw: str | None) -> dict[str, Any]:
@@ -90,17 +69,3 @@ def _load(raw: str | None) -> dict[str, Any]:
         logger.warning("unreadable tracker event data skipped")
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _time(timestamp: Any) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-def _button_title(text: str, offered: list[dict[str, Any]]) -> str:
-    for button in offered:
-        if button.get("payload") == text and isinstance(button.get("title"), str):
-            return button["title"]
-    return text

@@ -1,4 +1,5 @@
-"""Answers to visitors' questions, composed from the clinic profile (never from facts in code).
+"""Answers to visitors' questions, composed from the clinic profile (the facts) and the wording
+catalog (the sentences around them); never from facts in code.
 
 Every answer is general information; nothing here diagnoses or promises a result.
 """
@@ -7,88 +8,89 @@ from __future__ import annotations
 from typing import Callable, Dict, List, Optional
 
 from bot.domain.profile import ClinicProfile, Concern
+from bot.domain.wording import Wording
+
+Answer = Callable[[ClinicProfile, Wording, Optional[Concern]], str]
 
 
-def _concern_fact(concern: Optional[Concern], field: str, fallback: str) -> str:
-    value = getattr(concern, field) if concern else None
-    if concern and value:
-        return f"For {concern.display_name.lower()}: {value}"
-    return fallback
+def _concern_fact(wording: Wording, concern: Concern, field: str) -> str:
+    return wording.text("answers.for_concern", concern=concern.display_name.lower(), fact=getattr(concern, field))
 
 
-def explain_concern(profile: ClinicProfile, key: str) -> str:
+def explain_concern(profile: ClinicProfile, wording: Wording, key: str) -> str:
     """A short explanation of one concern: what it is, how treatment helps, the seed facts."""
     concern = profile.concerns[key]
-    lines = [f"{concern.display_name}: {concern.description}", f"How it helps: {concern.treatment}"]
+    lines = [wording.text("concern.what_it_is", name=concern.display_name, description=concern.description),
+             wording.text("concern.how_it_helps", treatment=concern.treatment)]
     facts = [value for value in (concern.units, concern.frequency, concern.onset) if value]
     if facts:
         lines.append(" ".join(facts))
-    lines.append(f"This use is {concern.label_status}. {profile.treatment['results_disclaimer']}")
+    lines.append(wording.text("concern.label", label_status=concern.label_status,
+                              disclaimer=profile.treatment["results_disclaimer"]))
     return "\n".join(lines)
 
 
-def how_it_works(profile: ClinicProfile, concern: Optional[Concern]) -> str:
+def how_it_works(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
     text = profile.treatment["mechanism"]
     return f"{text}\n{concern.treatment}" if concern else text
 
 
-def duration(profile: ClinicProfile, concern: Optional[Concern]) -> str:
+def duration(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
     general = profile.treatment["duration"]
     if concern and concern.duration and concern.duration != general:
-        return f"{general} {_concern_fact(concern, 'duration', '')}"
+        return f"{general} {_concern_fact(wording, concern, 'duration')}"
     return general
 
 
-def onset(profile: ClinicProfile, concern: Optional[Concern]) -> str:
+def onset(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
     if concern and concern.onset:
-        return _concern_fact(concern, "onset", "")
+        return _concern_fact(wording, concern, "onset")
     known = [f"{c.display_name}: {c.onset}" for c in profile.concerns.values() if c.onset]
-    intro = (f"I don't have a timing for {concern.display_name.lower()}; the injector will tell you "
-             "at your consultation. " if concern else "It depends on the area treated. ")
-    return intro + " ".join(known)
+    intro = (wording.text("answers.onset_unknown", concern=concern.display_name.lower()) if concern
+             else wording.text("answers.onset_depends"))
+    return " ".join([intro, *known])
 
 
-def units(profile: ClinicProfile, concern: Optional[Concern]) -> str:
+def units(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
     note = profile.treatment["units_note"]
     if concern and concern.units:
-        return f"{_concern_fact(concern, 'units', '')} {note}"
+        return f"{_concern_fact(wording, concern, 'units')} {note}"
     known = [f"{c.display_name}: {c.units}" for c in profile.concerns.values() if c.units]
-    return f"{note} Typical amounts: " + " ".join(known)
+    return wording.text("answers.units_typical", note=note, amounts=" ".join(known))
 
 
-def label_status(profile: ClinicProfile, concern: Optional[Concern]) -> str:
+def label_status(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
     if concern:
-        return (f"For {concern.display_name.lower()}, this use is {concern.label_status}. "
-                "The consultation decides what is right for you.")
+        return wording.text("answers.label_for_concern", concern=concern.display_name.lower(),
+                            label_status=concern.label_status)
     on = [c.display_name for c in profile.concerns.values() if c.on_label]
     off = [c.display_name for c in profile.concerns.values() if not c.on_label]
-    return (f"Approved (on-label) uses include: {', '.join(on)}. Off-label uses the clinic offers: "
-            f"{', '.join(off)}. The consultation decides what is right for you.")
+    return wording.text("answers.label_overview", on_label=", ".join(on), off_label=", ".join(off))
 
 
-def hours(profile: ClinicProfile, concern: Optional[Concern]) -> str:
-    return f"Our office hours are {profile.hours_text()} ({profile.timezone.key.replace('_', ' ')} time)."
+def hours(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
+    return wording.text("answers.hours", time_zone=profile.timezone.key.replace("_", " "))
 
 
-def location(profile: ClinicProfile, concern: Optional[Concern]) -> str:
-    return f"{profile.name} is at {profile.address}. Phone: {profile.phone}."
+def location(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
+    return wording.text("answers.location")
 
 
-def consultation(profile: ClinicProfile, concern: Optional[Concern]) -> str:
+def consultation(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
     c = profile.consultation
-    return (f"The consultation is {c.price} and takes about {c.length_minutes} minutes with "
-            f"{c.with_whom}. {c.what_happens}")
+    return wording.text("answers.consultation", price=c.price, minutes=c.length_minutes, with_whom=c.with_whom,
+                        what_happens=c.what_happens)
 
 
-def _treatment_text(key: str) -> Callable[[ClinicProfile, Optional[Concern]], str]:
-    return lambda profile, concern: profile.treatment[key]
+def _treatment_text(key: str) -> Answer:
+    return lambda profile, wording, concern: profile.treatment[key]
 
 
-def same_day(profile: ClinicProfile, concern: Optional[Concern]) -> str:
+def same_day(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:
     return profile.consultation.same_day_treatment
 
 
-ANSWERS: Dict[str, Callable[[ClinicProfile, Optional[Concern]], str]] = {
+ANSWERS: Dict[str, Answer] = {
     "ask_how_it_works": how_it_works,
     "ask_duration": duration,
     "ask_onset": onset,
@@ -107,7 +109,7 @@ ANSWERS: Dict[str, Callable[[ClinicProfile, Optional[Concern]], str]] = {
 QUESTION_INTENTS: List[str] = list(ANSWERS)
 
 
-def answer_question(profile: ClinicProfile, intent: str, concern_key: Optional[str]) -> str:
+def answer_question(profile: ClinicProfile, wording: Wording, intent: str, concern_key: Optional[str]) -> str:
     """The answer for a question intent, specific to the concern when one is known."""
     concern = profile.concerns.get(concern_key) if concern_key else None
-    return ANSWERS[intent](profile, concern)
+    return ANSWERS[intent](profile, wording, concern)

@@ -1,5 +1,5 @@
-"""Validators shared by the forms: each returns the cleaned value, or raises Invalid with a
-message the visitor can act on."""
+"""Validators shared by the forms: each returns the cleaned value, or raises Invalid naming the
+wording-catalog message the visitor can act on."""
 from __future__ import annotations
 
 import re
@@ -23,7 +23,15 @@ _NOT_NAMES = {"hi", "hello", "hey", "there", "morning", "afternoon", "evening", 
 
 
 class Invalid(ValueError):
-    """The visitor's answer can't be used; str(exc) says what to send instead."""
+    """The visitor's answer can't be used; `key` names the wording-catalog entry (invalid.<key>)
+    that tells them what to send instead."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+    def render(self, wording) -> str:
+        return wording.text(f"invalid.{self.key}")
 
 
 @dataclass(frozen=True)
@@ -39,14 +47,14 @@ def clean_name(text: str) -> str:
     name = _NAME_PREFIX.sub("", _GREETING.sub("", (text or "").strip())).strip(" .!,")
     if (not 2 <= len(name) <= 100 or not _NAME_OK.match(name) or name.lower() in _NOT_NAMES
             or _TIME_WORDS & set(name.lower().split())):  # "next tuesday afternoon" is a time, not a name
-        raise Invalid("Please tell me your name using letters only, for example: Maria Lopez.")
+        raise Invalid("name")
     return " ".join(part[:1].upper() + part[1:] if part.islower() else part for part in name.split())
 
 
 def clean_email(text: str) -> str:
     email = (text or "").strip().strip(".,;")
     if len(email) > 254 or not _EMAIL.match(email):
-        raise Invalid("That e-mail address doesn't look complete, for example: name@example.com.")
+        raise Invalid("email")
     return email.lower()
 
 
@@ -54,16 +62,16 @@ def clean_phone(text: str) -> str:
     """A North American or international number, normalised to +<digits> (E.164)."""
     raw = (text or "").strip()
     if not raw or not _PHONE_CHARS.match(raw):
-        raise Invalid("Please give a phone number with digits only, for example: 818 555 0199.")
+        raise Invalid("phone_chars")
     digits = re.sub(r"\D", "", raw)
     if raw.startswith("+"):
         if not 8 <= len(digits) <= 15:
-            raise Invalid("That international number has the wrong length; please check it.")
+            raise Invalid("phone_international")
         return f"+{digits}"
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
-        raise Invalid("A US phone number has 10 digits, for example: 818 555 0199.")
+        raise Invalid("phone_us")
     return f"+1{digits}"
 
 
@@ -76,4 +84,4 @@ def clean_contact(text: str) -> ContactDetails:
     phone = _PHONE_IN_TEXT.search(text)  # the number without words around it ("call me on ... thanks")
     if phone:
         return ContactDetails(phone=clean_phone(phone.group(0)))
-    raise Invalid("Please give a phone number (for example 818 555 0199) or an e-mail address.")
+    raise Invalid("contact")

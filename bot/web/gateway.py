@@ -26,8 +26,8 @@ from bot.adapters.rasa_api import (
     RasaUnavailable,
     history_from_events,
     normalise_replies,
-    offered_buttons,
 )
+from bot.adapters.rasa_events import offered_buttons
 from bot.composition import App
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import SESSION_MAX_AGE_SECONDS, InvalidSession, SessionTokens

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from bot.domain.screening.questions import CHOICE, NUMBER, YES_NO, YES_NO_DETAIL, Question
@@ -33,10 +33,26 @@ class ParsedAnswer:
 
 @dataclass(frozen=True)
 class AnswerError:
-    """The answer was not understood; `message` tells the visitor what is expected."""
+    """The answer was not understood. `reason` is the wording-catalog entry that tells the visitor
+    what is expected (screening.<reason>), with `values` for its placeholders; `choices` are the
+    labels to list for a choice question."""
 
     key: str
-    message: str
+    reason: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    choices: Tuple[str, ...] = ()
+    multiple: bool = False
+
+    def render(self, wording: Any) -> str:
+        """The message in the catalog's language."""
+        values = dict(self.values)
+        if self.choices:
+            listed = (self.choices[0] if len(self.choices) == 1 else
+                      f"{', '.join(self.choices[:-1])} {wording.text('screening.or')} {self.choices[-1]}")
+            values["choices"] = listed + (" " + wording.text("screening.pick_several") if self.multiple else "")
+        if "prompt" in values and values["prompt"] is None:
+            values["prompt"] = wording.text("screening.more_detail")
+        return wording.text(f"screening.{self.reason}", **values)
 
 
 
@@ -70,7 +86,6 @@ _FILLER_DETAIL = re.compile(
 )
 _SEPARATED = re.compile(r"^\s*(?:[,.;:!\-\u2013\u2014]|but\b)")
 _QUESTION_START = re.compile(r"^(?:what|why|how|who|which|can|could|do|does|is|are|should|would|will)\b")
-_YES_NO_HELP = "Please answer yes or no. If you're not sure, that's fine: just say \"not sure\"."
 _CONTRACTIONS = {
     "dont": "don't", "im": "i'm", "ive": "i've", "didnt": "didn't", "havent": "haven't", "cant": "can't",
     "wasnt": "wasn't", "isnt": "isn't", "doesnt": "doesn't", "arent": "aren't", "hasnt": "hasn't",
@@ -131,7 +146,7 @@ def _parse_yes_no(question: Question, text: str) -> Union[ParsedAnswer, AnswerEr
             and not body.endswith("?") and not _QUESTION_START.match(body)):
         answer = YES  # "Dysport in August" answers "which product, when" by itself
     if answer is None:
-        return AnswerError(question.key, _YES_NO_HELP)
+        return AnswerError(question.key, "yes_no_help")
     separated = _SEPARATED.match(cleaned[consumed:])
     # "never had a reaction" must not store "had a reaction": after a no, keep only a separate remark
     detail = _detail(text, consumed) if answer == YES or separated else None
@@ -170,7 +185,7 @@ def _round(value: float) -> int:
 
 
 def _parse_number(question: Question, text: str) -> Union[ParsedAnswer, AnswerError]:
-    expected = f"Please answer with a number from {question.min} to {question.max}."
+    bounds = {"min": question.min, "max": question.max}
     cleaned = _words_to_digits(_clean(text))
     found: Optional[int] = None
     span: Optional[Tuple[int, int]] = None
@@ -188,16 +203,15 @@ def _parse_number(question: Question, text: str) -> Union[ParsedAnswer, AnswerEr
                     found = question.aliases[alias]
                     break
     if found is None:
-        return AnswerError(question.key, expected)
+        return AnswerError(question.key, "number_expected", bounds)
     if not question.min <= found <= question.max or (span and not question.min <= span[0] <= span[1] <= question.max):
-        return AnswerError(question.key, f"That number doesn't look right. {expected}")
+        return AnswerError(question.key, "number_wrong", bounds)
     return ParsedAnswer(question.key, found, stop=question.stop, range=span)
 
 
-def _choice_list(question: Question) -> str:
-    labels = [question.choice_labels.get(value, value) for value in question.choices]
-    listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
-    return listed + (" (you can pick more than one)" if question.multiple else "")
+def _choice_error(question: Question, reason: str) -> AnswerError:
+    labels = tuple(question.choice_labels.get(value, value) for value in question.choices)
+    return AnswerError(question.key, reason, choices=labels, multiple=question.multiple)
 
 
 _ALL = re.compile(r"^(?:all|everything)$|\b(?:all of them|all of those|all (?:of )?the above|all areas|all over"
@@ -224,9 +238,9 @@ def _parse_choice(question: Question, text: str) -> Union[ParsedAnswer, AnswerEr
                     chosen.add(value)
                 remaining = remaining[:match.start()] + " " * len(name) + remaining[match.end():]
     if not chosen:
-        return AnswerError(question.key, f"Please choose from: {_choice_list(question)}.")
+        return _choice_error(question, "choose_from")
     if len(chosen) > 1 and not question.multiple:
-        return AnswerError(question.key, f"Please choose just one: {_choice_list(question)}.")
+        return _choice_error(question, "choose_one")
     ordered = tuple(value for value in question.choices if value in chosen)
     return ParsedAnswer(question.key, ordered, stop=question.stop)
 
@@ -234,9 +248,11 @@ def _parse_choice(question: Question, text: str) -> Union[ParsedAnswer, AnswerEr
 def parse_answer(question: Question, text: str) -> Union[ParsedAnswer, AnswerError]:
     """Understand a visitor's answer to `question`; an AnswerError says what is expected instead."""
     if text is None or not str(text).strip():
-        empty = {NUMBER: f"Please answer with a number from {question.min} to {question.max}.",
-                 CHOICE: f"Please choose from: {_choice_list(question)}." if question.choices else ""}
-        return AnswerError(question.key, empty.get(question.type) or _YES_NO_HELP)
+        if question.type == NUMBER:
+            return AnswerError(question.key, "number_expected", {"min": question.min, "max": question.max})
+        if question.type == CHOICE and question.choices:
+            return _choice_error(question, "choose_from")
+        return AnswerError(question.key, "yes_no_help")
     if question.type in (YES_NO, YES_NO_DETAIL):
         return _parse_yes_no(question, str(text))
     if question.type == NUMBER:
@@ -248,8 +264,7 @@ def with_detail(question: Question, text: str) -> Union[ParsedAnswer, AnswerErro
     """The yes (that needed a detail) completed by the visitor's answer to `detail_prompt`."""
     detail = " ".join((text or "").split())
     if len(re.sub(r"[^A-Za-z0-9]", "", detail)) < 2:
-        prompt = question.detail_prompt or "Please tell me a little more."
-        return AnswerError(question.key, f"Please tell me in a few words. {prompt}")
+        return AnswerError(question.key, "detail_in_words", {"prompt": question.detail_prompt})
     return ParsedAnswer(question.key, YES, detail[:MAX_DETAIL_CHARS], False, question.stop)
 
 

@@ -1,0 +1,86 @@
+"""Rasa tracker events read as a conversation: one reading, used by the visitor's chat history
+(through Rasa's HTTP API), the staff transcript (from the tracker store's table) and the actions.
+
+A visitor turn that is a button's payload ("/intent{...}") is shown as the title of the button the
+assistant offered since the visitor's previous turn: what the visitor saw and chose.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional
+
+
+def _buttons(raw: Any) -> List[Dict[str, str]]:
+    buttons = []
+    for button in raw if isinstance(raw, list) else []:
+        if not isinstance(button, dict):
+            continue
+        payload = button.get("payload")
+        title = button.get("title")
+        if not isinstance(payload, str) or not payload.strip():
+            continue
+        if not isinstance(title, str) or not title.strip():
+            title = payload
+        buttons.append({"title": title, "payload": payload})
+    return buttons
+
+
+def reply_buttons(raw: Any) -> List[Dict[str, str]]:
+    """The well-formed buttons of a reply or event (title defaults to the payload)."""
+    return _buttons(raw)
+
+
+def event_buttons(event: Dict[str, Any]) -> List[Dict[str, str]]:
+    """The buttons a `bot` event offered."""
+    data = event.get("data")
+    return _buttons(data.get("buttons")) if isinstance(data, dict) else []
+
+
+def offered_buttons(events: Iterable[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """The buttons the assistant offered since the visitor's last message."""
+    offered: List[Dict[str, str]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            offered = []
+        elif kind == "bot":
+            offered = offered + event_buttons(event)
+    return offered
+
+
+def event_time(timestamp: Any) -> Optional[datetime]:
+    try:
+        return datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def conversation_turns(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """What was said, oldest first: [{"role": "visitor"|"assistant", "text", "buttons", "time"}]
+    (time an aware UTC datetime or None). Buttons sent without text join the assistant's previous
+    message; everything but `user` and `bot` events (actions, slots, images...) is left out."""
+    turns: List[Dict[str, Any]] = []
+    offered: List[Dict[str, str]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            text = event.get("text")
+            if not isinstance(text, str) or not text.strip():
+                continue
+            text = next((b["title"] for b in offered if b["payload"] == text), text)
+            turns.append({"role": "visitor", "text": text, "buttons": [], "time": event_time(event.get("timestamp"))})
+            offered = []
+        elif kind == "bot":
+            buttons = event_buttons(event)
+            offered = offered + buttons
+            text = event.get("text")
+            if isinstance(text, str) and text.strip():
+                turns.append({"role": "assistant", "text": text, "buttons": buttons,
+                              "time": event_time(event.get("timestamp"))})
+            elif buttons:
+                if turns and turns[-1]["role"] == "assistant":
+                    turns[-1]["buttons"] = turns[-1]["buttons"] + buttons
+                else:
+                    turns.append({"role": "assistant", "text": "", "buttons": buttons,
+                                  "time": event_time(event.get("timestamp"))})
+    return turns
