@@ -19,7 +19,7 @@ MODEL_NAME = "clinic"
 MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 HASH_FILE = MODEL_DIR / f"{MODEL_NAME}.sha256"
 INPUTS = ["config.yml", "domain.yml", "data", "clinic/concern_lexicon.yml", "clinic/red_flags.yml",
-          "rasa_plugins", "bot/adapters/spacy_pipeline.py", "bot/domain/safety.py", "requirements.lock"]
+          "rasa_plugins", "bot/adapters/spacy_pipeline.py", "bot/domain/safety", "requirements.lock"]
 
 
 def _files(paths: Iterable[str]) -> List[Path]:

@@ -1,0 +1,21 @@
+"""Deterministic red-flag detection: the safety net that does not depend on the intent classifier.
+
+Every visitor message is checked for emergency symptoms (possible spread of toxin, allergic reaction) and
+for adverse effects after treatment (clinical-safety.md, "Red flags"). The words live in
+clinic/red_flags.yml; this module only applies them in a fixed order, so every decision can be traced to
+the rule that fired, or to the cue that suppressed it (see `scan`).
+"""
+from bot.domain.safety.detector import Finding, RedFlag, detect_red_flag, scan
+from bot.domain.safety.lexicon import (
+    ADVERSE_EFFECT,
+    DEFAULT_LEXICON_PATH,
+    EMERGENCY,
+    KINDS,
+    RedFlagLexicon,
+    RedFlagLexiconError,
+    load_lexicon,
+    parse_lexicon,
+)
+
+__all__ = ["ADVERSE_EFFECT", "DEFAULT_LEXICON_PATH", "EMERGENCY", "KINDS", "Finding", "RedFlag", "RedFlagLexicon",
+           "RedFlagLexiconError", "detect_red_flag", "load_lexicon", "parse_lexicon", "scan"]
