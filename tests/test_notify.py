@@ -15,7 +15,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from bot.adapters import mail as notify
-from bot.adapters.mail import booking_ics, fold, ics_escape, notify_alert, notify_booking, notify_callback
+from bot.adapters.calendar import booking_ics, fold, ics_escape
+from bot.adapters.mail import notify_alert, notify_booking, notify_callback
 from bot.settings import Settings
 from tests.stack import free_port
 

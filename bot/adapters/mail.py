@@ -11,7 +11,7 @@ reach them, when, the booking reference, the concern area) and point to the staf
 the rest. Screening answers are never mailed. An alert mail quotes the visitor's own words
 (shortened), because staff must judge an alert before calling back.
 
-The booking mail carries an iCalendar attachment (RFC 5545, METHOD:PUBLISH) written here.
+The booking mail carries an iCalendar attachment (bot.adapters.calendar).
 """
 from __future__ import annotations
 
@@ -19,12 +19,11 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from bot.adapters.db import utcnow
+from bot.adapters.calendar import mail_domain, booking_end, one_line, booking_ics
 from bot.domain.formatting import clock, date_and_time
 
 logger = logging.getLogger(__name__)
@@ -69,11 +68,11 @@ def _deliver(settings, profile, build) -> bool:
     try:
         subject, body, attachments = build()
         message = EmailMessage()
-        message["Subject"] = _line(subject)
+        message["Subject"] = one_line(subject)
         message["From"] = settings.mail_from
         message["To"] = settings.clinic_notify_email
         message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = make_msgid(domain=_domain(profile))
+        message["Message-ID"] = make_msgid(domain=mail_domain(profile))
         message.set_content(body)
         for content, filename, params in attachments:
             message.add_attachment(
@@ -99,8 +98,8 @@ def notify_booking(settings, profile, appointment_info: Mapping[str, Any]) -> bo
         info = appointment_info
         tz = profile.timezone
         start = info["start"].astimezone(tz)
-        end = _end(profile, info)
-        reference = _line(info.get("reference")) or "-"
+        end = booking_end(profile, info)
+        reference = one_line(info.get("reference")) or "-"
         subject = f"New consultation booking {reference}: {date_and_time(start)}"
         body = "\n".join(
             [
@@ -108,9 +107,9 @@ def notify_booking(settings, profile, appointment_info: Mapping[str, Any]) -> bo
                 "",
                 f"When:       {date_and_time(start)} - {clock(end.astimezone(tz))} ({tz.key})",
                 f"Reference:  {reference}",
-                f"Name:       {_line(info.get('name')) or '-'}",
-                f"Phone:      {_line(info.get('phone')) or '-'}",
-                f"E-mail:     {_line(info.get('email')) or '-'}",
+                f"Name:       {one_line(info.get('name')) or '-'}",
+                f"Phone:      {one_line(info.get('phone')) or '-'}",
+                f"E-mail:     {one_line(info.get('email')) or '-'}",
                 f"Concern:    {_concern(profile, info.get('concern'))}",
                 "",
                 _dashboard_hint(info.get("intake_id")),
@@ -131,16 +130,16 @@ def notify_callback(settings, profile, info: Mapping[str, Any]) -> bool:
     """
 
     def build():
-        name = _line(info.get("name")) or "A visitor"
+        name = one_line(info.get("name")) or "A visitor"
         subject = f"Callback requested (intake #{info.get('intake_id', '-')})"
         body = "\n".join(
             [
                 f"{name} asked to be called back.",
                 "",
-                f"Phone:      {_line(info.get('phone')) or '-'}",
-                f"E-mail:     {_line(info.get('email')) or '-'}",
-                f"Best time:  {_line(info.get('best_time')) or '-'}",
-                f"Reason:     {_line(info.get('reason')) or '-'}",
+                f"Phone:      {one_line(info.get('phone')) or '-'}",
+                f"E-mail:     {one_line(info.get('email')) or '-'}",
+                f"Best time:  {one_line(info.get('best_time')) or '-'}",
+                f"Reason:     {one_line(info.get('reason')) or '-'}",
                 f"Concern:    {_concern(profile, info.get('concern'))}",
                 "",
                 _dashboard_hint(info.get("intake_id")),
@@ -168,7 +167,7 @@ def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
             f"{'URGENT' if urgent else 'Alert'}: {what} reported in chat "
             f"(intake #{info.get('intake_id', '-')})"
         )
-        words = _line(info.get("words") or info.get("message") or "")
+        words = one_line(info.get("words") or info.get("message") or "")
         if len(words) > MAX_WORDS_CHARS:
             words = words[: MAX_WORDS_CHARS - 1] + "…"
         lines = [
@@ -178,9 +177,9 @@ def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
         lines += [
             f"Visitor said: \"{words}\"" if words else "Visitor's words: see the dashboard.",
             "",
-            f"Name:       {_line(info.get('name')) or '-'}",
-            f"Phone:      {_line(info.get('phone')) or '-'}",
-            f"E-mail:     {_line(info.get('email')) or '-'}",
+            f"Name:       {one_line(info.get('name')) or '-'}",
+            f"Phone:      {one_line(info.get('phone')) or '-'}",
+            f"E-mail:     {one_line(info.get('email')) or '-'}",
             "",
             _dashboard_hint(info.get("intake_id")),
         ]
@@ -189,96 +188,14 @@ def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
     return _deliver(settings, profile, build)
 
 
-# --- iCalendar --------------------------------------------------------------------------------
-
-
-def booking_ics(profile, info: Mapping[str, Any], now: datetime | None = None) -> str:
-    """A one-event iCalendar (METHOD:PUBLISH) for a booking, lines folded and CRLF-ended."""
-    start = info["start"]
-    end = _end(profile, info)
-    reference = _line(info.get("reference")) or "booking"
-    name = _line(info.get("name"))
-    summary = f"Free consultation: {name} ({reference})" if name else f"Free consultation ({reference})"
-    description = [f"Booking reference {reference}."]
-    if info.get("phone"):
-        description.append(f"Phone: {_line(info['phone'])}")
-    if info.get("intake_id") is not None:
-        description.append(f"Staff dashboard: /staff/intakes/{info['intake_id']}")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//clinic-intake//Consultation booking//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{ics_escape(reference)}@{_domain(profile)}",
-        f"DTSTAMP:{_utc(now or utcnow())}",
-        f"DTSTART:{_utc(start)}",
-        f"DTEND:{_utc(end)}",
-        f"SUMMARY:{ics_escape(summary)}",
-        f"LOCATION:{ics_escape(profile.address)}",
-        f"DESCRIPTION:{ics_escape(chr(10).join(description))}",
-        "STATUS:CONFIRMED",
-        "TRANSP:OPAQUE",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "".join(fold(line) + "\r\n" for line in lines)
-
-
-def ics_escape(text: str) -> str:
-    """Escape a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma, newline."""
-    text = str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-
-
-def fold(line: str, limit: int = 75) -> str:
-    """Fold a content line at `limit` octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    parts = []
-    current, size = "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        # continuation lines start with one space, which counts towards their octets
-        if size + width > limit:
-            parts.append(current)
-            current, size = " ", 1
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n".join(parts)
-
-
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _utc(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: give times with a zone")
-    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _end(profile, info: Mapping[str, Any]) -> datetime:
-    end = info.get("end")
-    return end if end is not None else info["start"] + timedelta(minutes=profile.consultation_minutes)
-
-
-def _domain(profile) -> str:
-    email = getattr(profile, "email", "") or ""
-    return email.rsplit("@", 1)[-1] if "@" in email else "localhost"
-
-
-def _line(value: Any) -> str:
-    """A value as a single line of text (no CR/LF to break headers or layout)."""
-    if value is None:
-        return ""
-    return " ".join(str(value).split())
 
 
 def _concern(profile, concern: Any) -> str:
     if not concern:
         return "-"
     known = profile.concerns.get(concern) if isinstance(concern, str) else None
-    return known.display_name if known else _line(concern)
+    return known.display_name if known else one_line(concern)
 
 
 def _dashboard_hint(intake_id: Any) -> str:
