@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from bot.adapters.calendar import mail_domain, booking_end, one_line, booking_ics
+from bot.adapters.calendar import booking_end, booking_ics, mail_domain, one_line
 from bot.domain.formatting import clock, date_and_time
 
 logger = logging.getLogger(__name__)
