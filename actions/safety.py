@@ -14,7 +14,7 @@ from bot.domain.statuses import ALERT_PRIORITY, AlertKind
 from bot.services.intake import record_alert
 
 logger = logging.getLogger(__name__)
-RED_FLAG_INTENTS = {"report_emergency": "emergency", "report_adverse_effect": "adverse_effect"}
+RED_FLAG_INTENTS = {"report_emergency": AlertKind.EMERGENCY, "report_adverse_effect": AlertKind.ADVERSE_EFFECT}
 MISUNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
 
 
@@ -25,7 +25,7 @@ def red_flag_kind(tracker: Tracker) -> Optional[Text]:
     if flag:
         kinds.add(flag.kind)
     kinds.add(RED_FLAG_INTENTS.get(latest_intent(tracker)))
-    for kind in ("emergency", "adverse_effect"):
+    for kind in (AlertKind.EMERGENCY, AlertKind.ADVERSE_EFFECT):  # an emergency wins
         if kind in kinds:
             return kind
     return None

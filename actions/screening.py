@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import UsesApp, buttons, latest_intent, visitor_answer
 from bot.composition import App
 from bot.domain import screening
+from bot.domain.statuses import Consent
 from bot.services.intake import record_consent, save_screening_answer, set_consultation_only
 
 INTENT_AS_ANSWER = {"affirm": "yes", "deny": "no"}
@@ -40,9 +41,9 @@ class ActionRecordConsent(UsesApp, Action):
             record_consent(session, tracker.sender_id, given)
         if given:
             self.say(dispatcher, "consent.given")
-            return [SlotSet("consent", "given")]
+            return [SlotSet("consent", Consent.GIVEN.value)]
         self.say(dispatcher, "consent.declined")
-        return [SlotSet("consent", "declined"), SlotSet("screening_answers", None)]
+        return [SlotSet("consent", Consent.DECLINED.value), SlotSet("screening_answers", None)]
 
 
 class ActionAskScreeningComplete(UsesApp, Action):

@@ -85,10 +85,6 @@ class Settings:
     def messages_path(self) -> Path:
         return self.clinic_messages or PROJECT_ROOT / "clinic" / f"messages.{self.clinic_language}.yml"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     def require(self, name: str) -> str:
         """A secret setting that must be set, or a clear error naming it."""
         value = getattr(self, name)

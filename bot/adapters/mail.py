@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.adapters.calendar import booking_end, booking_ics, mail_domain, one_line
 from bot.domain.formatting import clock, date_and_time
+from bot.domain.statuses import AlertKind, AlertPriority
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
 
     def build():
         kind = str(info.get("kind") or "alert")
-        urgent = kind == "emergency" or info.get("priority") == "urgent"
+        urgent = kind == AlertKind.EMERGENCY or info.get("priority") == AlertPriority.URGENT
         what = {"emergency": "possible emergency", "adverse_effect": "possible adverse effect"}.get(
             kind, kind.replace("_", " ")
         )
@@ -211,10 +212,6 @@ class Mailer:
     def __init__(self, settings, profile):
         self.settings = settings
         self.profile = profile
-
-    @property
-    def enabled(self) -> bool:
-        return mail_enabled(self.settings)
 
     def booking(self, info: Mapping[str, Any]) -> bool:
         return notify_booking(self.settings, self.profile, info)

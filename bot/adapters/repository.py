@@ -12,9 +12,10 @@ from typing import List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.adapters.models import Appointment, Contact, Intake
+from bot.domain.statuses import AppointmentStatus, IntakeStatus
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 REFERENCE_LENGTH = 6
@@ -48,7 +49,7 @@ def intake_for_conversation(session: Session, conversation_id: str) -> Intake:
         return intake
     try:
         with session.begin_nested():
-            intake = Intake(conversation_id=conversation_id, status="new")
+            intake = Intake(conversation_id=conversation_id, status=IntakeStatus.NEW)
             session.add(intake)
         return intake
     except IntegrityError:
@@ -73,7 +74,7 @@ def booked_starts(session: Session, start: datetime, end: datetime) -> List[date
     """Start times of booked appointments in [start, end)."""
     rows = session.execute(
         select(Appointment.start_at).where(
-            Appointment.status == "booked",
+            Appointment.status == AppointmentStatus.BOOKED,
             Appointment.start_at >= start,
             Appointment.start_at < end,
         )
@@ -91,7 +92,7 @@ def book_consultation(session: Session, intake: Intake, start: datetime, minutes
             reference=new_reference(),
             start_at=start,
             end_at=start + timedelta(minutes=minutes),
-            status="booked",
+            status=AppointmentStatus.BOOKED,
         )
         try:
             with session.begin_nested():
@@ -110,11 +111,3 @@ def _is_reference_clash(session: Session, reference: str) -> bool:
     ).first() is not None
 
 
-def intakes_newest_first(session: Session) -> List[Intake]:
-    return list(
-        session.execute(
-            select(Intake)
-            .options(selectinload(Intake.contact), selectinload(Intake.appointments))
-            .order_by(Intake.created_at.desc(), Intake.id.desc())
-        ).scalars()
-    )

@@ -133,10 +133,6 @@ def profile_facts(profile: Any) -> Dict[str, str]:
     }
 
 
-def catalog_path(directory: Path, language: str) -> Path:
-    return Path(directory) / f"messages.{language}.yml"
-
-
 def check_language(language: Optional[str]) -> str:
     language = (language or "en").strip().lower()
     if not language.isalpha() or not 2 <= len(language) <= 8:
