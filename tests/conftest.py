@@ -1,60 +1,22 @@
-"""Shared fixtures: a freshly migrated database per test, on SQLite and on PostgreSQL.
+"""Fixtures every tier may use: the clinic profile and the wording catalog, loaded from clinic/.
 
-PostgreSQL runs on this machine (127.0.0.1:5432, database `test`, trust auth; override with
-TEST_POSTGRES_URL). Each test gets its own schema, so tests and parallel runs never share rows.
+Pure Python only: nothing here touches a database, spaCy, Rasa or the network, so the unit tests
+(tests/unit) start nothing. The database fixtures are in tests/fixtures.py, re-exported by
+tests/integration/conftest.py and tests/e2e/conftest.py; the running assistant (`stack`) is in
+tests/e2e/conftest.py.
+
+Each test is marked with its tier (unit, integration or e2e: the folder it lives in), so that
+`pytest -m "not e2e"` works as well as `pytest tests/unit`.
 """
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from bot.adapters.db import make_engine
-from bot.adapters.migrate import upgrade
-from bot.composition import build_app
 from bot.domain.profile import load_profile
 from bot.domain.wording import Wording, profile_facts
 from bot.settings import PROJECT_ROOT
-from tests.support import settings_for
-
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_schema_url(schema: str) -> str:
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path: Path):
-    """A migrated, empty database URL: a SQLite file, or a private PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'clinic.db'}"
-        upgrade(url)
-        yield url
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = _postgres_schema_url(schema)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-@pytest.fixture
-def engine(database_url):
-    eng = make_engine(database_url)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -68,18 +30,13 @@ def wording(profile):
     return Wording.load(PROJECT_ROOT / "clinic" / "messages.en.yml", profile_facts(profile))
 
 
-@pytest.fixture
-def app(database_url):
-    """The App (bot.composition) over the test database, as handed to the actions."""
-    built = build_app(settings_for(database_url))
-    yield built
-    built.close()
+TIERS = ("unit", "integration", "e2e")
+TESTS_DIR = Path(__file__).parent
 
 
-@pytest.fixture
-def db(app):
-    """The test database's engine (the App's)."""
-    return app.engine
-
-
-from tests.stack import stack  # noqa: E402,F401  (the running assistant, for end-to-end tests)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if TESTS_DIR in item.path.parents:
+            tier = item.path.relative_to(TESTS_DIR).parts[0]
+            if tier in TIERS:
+                item.add_marker(tier)

@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: settings for a test database, and a service call in a unit of work."""
+"""Helpers shared by the tests of every tier: settings for a test database, a service call in a unit
+of work, the English wording catalog and a fake clock."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -32,3 +33,13 @@ def english() -> Wording:
     """The English wording catalog, for tests that read what the assistant says."""
     return Wording.load(PROJECT_ROOT / "clinic" / "messages.en.yml",
                         profile_facts(load_profile(PROJECT_ROOT / "clinic" / "profile.yml")))
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it: `clock.now = 60.2`."""
+
+    def __init__(self, start: float = 1_000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now

@@ -16,7 +16,7 @@ import httpx
 from bot.adapters.migrate import upgrade
 from bot.ops.runner import child_environment, server_commands, service_settings, start_logged, stop, wait_until_up
 from bot.ops.training import MODEL_FILE
-from tests.stack import free_port
+from tests.servers import free_port
 
 MESSAGES = ["hi", "my armpits sweat through every shirt", "how long does it last", "does it hurt",
             "what are your hours", "is it safe", "how much does it cost", "where are you"]

@@ -14,9 +14,9 @@ from actions.booking import ActionBookConsultation
 from actions.callback import ActionSaveCallback
 from actions.safety import ActionHandleRedFlag
 from bot.composition import build_app
-from tests.stack import free_port
+from tests.integration.test_actions import booking_slots, free_start, make_tracker, run
+from tests.servers import free_port
 from tests.support import settings_for
-from tests.test_actions import booking_slots, free_start, make_tracker, run
 
 
 class Inbox:

@@ -15,22 +15,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from bot.adapters import mail as notify
-from bot.adapters.calendar import booking_ics, fold, ics_escape
 from bot.adapters.mail import notify_alert, notify_booking, notify_callback
-from bot.settings import Settings
-from tests.stack import free_port
+from tests.mail_samples import BOOKING, START, make_settings, unfold
+from tests.servers import free_port
 
 UTC = dt.timezone.utc
-START = dt.datetime(2025, 7, 15, 17, 0, tzinfo=UTC)  # Tuesday 15 July 2025, 10:00 am in Encino
-BOOKING = {
-    "intake_id": 42,
-    "name": "Jane Doe",
-    "phone": "+1 818-555-0100",
-    "email": "jane@example.com",
-    "concern": "sweating",
-    "start": START,
-    "reference": "ABC234",
-}
 
 
 class Collector:
@@ -40,24 +29,6 @@ class Collector:
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
-
-
-def make_settings(**overrides) -> Settings:
-    base = Settings(
-        database_url="sqlite://",
-        clinic_profile=Path("clinic/profile.yml"),
-        rasa_url="http://127.0.0.1:5005",
-        rasa_port=5005,
-        rasa_token="t",
-        actions_port=5055,
-        web_host="127.0.0.1",
-        web_port=8000,
-        secret_key="s",
-        smtp_host="127.0.0.1",
-        mail_from="assistant@clinic.example",
-        clinic_notify_email="frontdesk@clinic.example",
-    )
-    return dataclasses.replace(base, **overrides)
 
 
 @pytest.fixture
@@ -74,10 +45,6 @@ def smtp_server():
 def received(collector, index=0):
     envelope = collector.envelopes[index]
     return envelope, email.message_from_bytes(envelope.content, policy=policy.default)
-
-
-def unfold(ics: str) -> list:
-    return ics.replace("\r\n ", "").split("\r\n")
 
 
 def test_booking_mail_with_calendar_entry(smtp_server, profile):
@@ -170,17 +137,6 @@ def test_alert_mails(smtp_server, profile):
     assert "my eyelid droops" in high.get_content()
 
 
-def test_off_when_not_configured(profile, monkeypatch):
-    def no_smtp(*args, **kwargs):
-        raise AssertionError("must not connect")
-
-    monkeypatch.setattr(notify.smtplib, "SMTP", no_smtp)
-    assert notify_booking(make_settings(smtp_host=None), profile, BOOKING) is False
-    assert notify_booking(make_settings(smtp_host=""), profile, BOOKING) is False
-    assert notify_callback(make_settings(clinic_notify_email=None), profile, {"intake_id": 1}) is False
-    assert notify_alert(make_settings(clinic_notify_email=""), profile, {"kind": "emergency"}) is False
-
-
 def test_server_down_returns_false(profile, caplog):
     settings = make_settings(smtp_port=free_port())  # nothing listens there
     with caplog.at_level(logging.WARNING, logger="bot.adapters.mail"):
@@ -271,18 +227,3 @@ def test_starttls_and_login(profile, tmp_path, monkeypatch):
     finally:
         controller.stop()
     assert len(collector.envelopes) == 1
-
-
-def test_ics_folding_and_escaping(profile):
-    info = dict(BOOKING, name="Zoë; O'Brien, the third\nline " + "é" * 60)
-    ics = booking_ics(profile, info, now=START)
-    assert ics.endswith("\r\n")
-    for line in ics.split("\r\n")[:-1]:
-        assert len(line.encode("utf-8")) <= 75
-    summary = next(line for line in unfold(ics) if line.startswith("SUMMARY:"))
-    # the name is a single line in the mail, so the newline arrives as a space
-    assert summary.startswith("SUMMARY:Free consultation: Zoë\\; O'Brien\\, the third line é")
-    assert "DTSTAMP:20250715T170000Z" in ics
-    assert ics_escape("a\\b;c,d\ne") == "a\\\\b\\;c\\,d\\ne"
-    assert fold("x" * 80) == "x" * 75 + "\r\n " + "x" * 5
-    assert fold("é" * 40).split("\r\n")[0] == "é" * 37  # 74 octets, never half a character

@@ -1,4 +1,4 @@
-"""End to end over Rasa's REST channel, against the running assistant (tests/stack.py):
+"""End to end over Rasa's REST channel, against the running assistant (tests/e2e/conftest.py):
 the foundation's "done" conversation, from a described concern to a stored booking."""
 from __future__ import annotations
 

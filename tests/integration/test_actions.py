@@ -33,8 +33,8 @@ from bot.domain.concerns import CONCERN_KEYS
 from bot.domain.validators import ContactDetails
 from bot.services.intake import book, record_consent, save_screening_answer, taken_starts
 from bot.settings import PROJECT_ROOT
-from tests import rows
-from tests.rows import appointments
+from tests.integration import rows
+from tests.integration.rows import appointments
 from tests.support import in_uow, settings_for
 
 DOMAIN = {"forms": yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["forms"],

@@ -3,7 +3,6 @@ catalog is used, every placeholder can be filled, and a broken catalog fails whe
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from typing import Iterator, Set
 
 import pytest
@@ -122,20 +121,3 @@ def test_an_unknown_key_is_an_error(wording):
 def test_a_broken_catalog_fails_when_it_loads(data, problem):
     with pytest.raises(WordingError, match=problem.replace("[", r"\[").replace("]", r"\]")):
         Wording.parse(data, {})
-
-
-def test_a_second_language_is_a_second_file(tmp_path: Path, profile):
-    from dataclasses import replace
-
-    from bot.composition import build_app
-    from tests.support import settings_for
-
-    spanish = tmp_path / "messages.es.yml"
-    spanish.write_text("greet: Hola, soy el asistente automático de {clinic_name}.\n", encoding="utf-8")
-    app = build_app(replace(settings_for(f"sqlite:///{tmp_path / 'db.sqlite'}"), clinic_language="es",
-                            clinic_messages=spanish))
-    try:
-        assert app.wording.language == "es"
-        assert app.wording.text("greet") == f"Hola, soy el asistente automático de {profile.name}."
-    finally:
-        app.close()

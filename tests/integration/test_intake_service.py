@@ -13,7 +13,6 @@ from bot.adapters.db import session_scope
 from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, Intake, ScreeningAnswer
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.domain.validators import ContactDetails
-from bot.services import intake as intake_service
 from bot.services.intake import (
     BookingInfo,
     SlotTaken,
@@ -29,7 +28,7 @@ from bot.services.intake import (
     set_consultation_only,
     taken_starts,
 )
-from tests import rows
+from tests.integration import rows
 from tests.support import in_uow
 
 UTC = timezone.utc
@@ -329,13 +328,6 @@ def test_save_callback_keeps_an_existing_contact(engine, profile):
             "Jane Doe", "jane.doe@example.com", None)
         assert [c.reason for c in intake.callbacks] == ["adverse_effect_same_day"]
         assert session.execute(select(func.count()).select_from(Contact)).scalar_one() == 1
-
-
-def test_public_api():
-    assert set(intake_service.__all__) >= {
-        "book", "cancel_booking", "find_booking", "record_alert", "record_consent", "reschedule_booking",
-        "save_callback", "save_screening_answer", "set_concern", "set_consultation_only", "taken_starts",
-        "SlotTaken"}
 
 
 # --- the race ------------------------------------------------------------------------------------

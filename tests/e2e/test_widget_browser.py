@@ -1,5 +1,5 @@
 """The chat widget in a real browser: headless Chromium (Playwright) on the demo page of the running
-assistant (tests/stack.py: Rasa with the trained model, the action server, the web service).
+assistant (tests/e2e/conftest.py: Rasa with the trained model, the action server, the web service).
 
 The conversation is driven by what the assistant says and offers (its buttons, its form prompts
 from actions.prompts), not by hard-coded bot wording; the assertions are on outcomes: the booking
@@ -29,7 +29,7 @@ from bot.domain.profile import load_profile
 from bot.services.readout import intake_summaries
 from bot.settings import PROJECT_ROOT
 from bot.web.gateway import Gateway
-from tests.stack import serve_in_thread
+from tests.servers import serve_in_thread
 from tests.support import english
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]

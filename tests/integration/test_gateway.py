@@ -4,7 +4,8 @@ rate limits, the demo page and widget.js.
 Forwarding and history are checked against a real HTTP server: `FakeRasa`, a tiny Starlette app
 on a free port that records what it receives and answers in Rasa's REST-channel and tracker
 formats (it is a fake, not Rasa). The round trip with the real Rasa is in
-`test_real_rasa_round_trip` (and in tests/test_widget_browser.py), on the shared `stack`.
+tests/e2e/test_gateway_stack.py (and in tests/e2e/test_widget_browser.py), on the shared `stack`;
+the rate limiter alone in tests/unit/test_rate_limit.py.
 """
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ from bot.adapters.rasa_events import offered_buttons
 from bot.composition import build_app
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.gateway import STATIC_DIR, Gateway, routes
-from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import SessionTokens
-from tests.stack import free_port, serve_in_thread
+from tests.servers import free_port, serve_in_thread
+from tests.support import FakeClock
 
 SECRET = "gateway-test-secret-key"
 RASA_TOKEN = "rasa-test-token"
@@ -56,14 +57,6 @@ def make_settings(rasa_url: str, **overrides: Any) -> Settings:
         chat_rate_per_ip=1000,
     )
     return replace(base, **overrides)
-
-
-class FakeClock:
-    def __init__(self, start: float = 1_000.0):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def client_for(settings: Settings, address: str = "203.0.113.7", **gateway_args: Any) -> TestClient:
@@ -427,25 +420,6 @@ def test_failed_token_checks_count_against_the_address(rasa_down_url):
     assert client.get("/api/history", headers=bearer("guess")).status_code == 429
 
 
-def test_sliding_window_limiter_unit():
-    clock = FakeClock(0)
-    limiter = SlidingWindowLimiter(2, window=60, clock=clock, max_keys=3)
-    assert limiter.retry_after("a") is None
-    limiter.hit("a")
-    clock.now = 30
-    limiter.hit("a")
-    assert limiter.retry_after("a") == 30
-    clock.now = 60.2
-    assert limiter.retry_after("a") is None  # the first hit has left the window
-    for key in "bcdef":  # the number of keys kept stays bounded
-        limiter.hit(key)
-    assert len(limiter) <= 3
-    unlimited = SlidingWindowLimiter(0, clock=clock)
-    for _ in range(100):
-        unlimited.hit("x")
-    assert unlimited.retry_after("x") is None and len(unlimited) == 0
-
-
 # ---- CORS -----------------------------------------------------------------------------------
 
 
@@ -643,38 +617,3 @@ def test_routes_factory_builds_the_gateway(rasa_down_url):
     paths = [route.path for route in routes(build_app(make_settings(rasa_down_url)))]
     assert {"/", "/widget.js", "/api/session", "/api/chat", "/api/history"} <= set(paths)
 
-
-# ---- the real Rasa (the shared stack: trained model, action server, web service) ------------
-
-
-@pytest.mark.stack
-def test_real_rasa_round_trip(stack):
-    import httpx
-
-    from bot.domain.profile import load_profile
-
-    concern = "my armpits sweat through every shirt"
-    with httpx.Client(base_url=stack.web_url, timeout=90) as http:
-        token, other = (http.post("/api/session").json()["session"] for _ in range(2))
-        reply = http.post("/api/chat", headers=bearer(token), json={"message": concern})
-        assert reply.status_code == 200, reply.text
-        messages = reply.json()["messages"]
-        assert messages and all(isinstance(m["text"], str) and isinstance(m["buttons"], list) for m in messages)
-        sweating = load_profile(stack.settings.clinic_profile).concerns["sweating"].display_name
-        assert sweating in " ".join(m["text"] for m in messages)
-        offered = [button for m in messages for button in m["buttons"]]
-        assert offered, "the assistant offers next steps as buttons"
-        clicked = http.post("/api/chat", headers=bearer(token), json={"message": offered[0]["payload"]})
-        assert clicked.status_code == 200 and clicked.json()["messages"]
-
-        history = http.get("/api/history", headers=bearer(token)).json()["messages"]
-        assert [m["text"] for m in history if m["role"] == "visitor"] == [concern, offered[0]["title"]]
-        assistant = [m["text"] for m in history if m["role"] == "assistant"]
-        assert [m["text"] for m in messages if m["text"]] == assistant[: len([m for m in messages if m["text"]])]
-        assert http.get("/api/history", headers=bearer(other)).json() == {"messages": []}
-        assert http.get("/api/history", headers=bearer(_altered(token, 0))).status_code == 401
-
-    # Rasa saw the server-derived conversation id, never the token.
-    conversation_id = SessionTokens(stack.settings.secret_key).conversation_id(token.split(".")[0])
-    events = stack.tracker(conversation_id)["events"]
-    assert [e["text"] for e in events if e["event"] == "user"][0] == concern

@@ -20,7 +20,6 @@ from bot.services.staff_accounts import (
     UserExists,
     add_user,
     authenticate,
-    hash_password,
     unknown_email_failures,
     verify_password,
 )
@@ -39,16 +38,6 @@ def _fresh_unknown_email_counts():
 def _user(engine, email: str) -> StaffUser:
     with session_scope(engine) as session:
         return session.execute(select(StaffUser).where(StaffUser.email == email)).scalar_one()
-
-
-def test_hash_is_argon2_salted_and_verifies():
-    first, second = hash_password(PASSWORD), hash_password(PASSWORD)
-    assert first.startswith("$argon2id$")
-    assert first != second  # salted
-    assert PASSWORD not in first
-    assert verify_password(first, PASSWORD)
-    assert not verify_password(first, PASSWORD + "x")
-    assert not verify_password("not a hash", PASSWORD)
 
 
 def test_add_user_refuses_short_password_and_duplicates(engine):

@@ -5,9 +5,9 @@ transcript, change its status, sign out, /staff pages then send the browser to t
 
 - seeded: uvicorn serving create_app on a free port, over a database (SQLite and PostgreSQL) that
   holds the intake and its conversation written by Rasa's own SQLTrackerStore;
-- through the chat (marked `stack`): the running assistant of tests/stack.py (Rasa with the trained
-  model, the action server, the web service); a visitor books through the chat API the widget
-  uses, then staff handle that booking on the stack's own web service.
+- through the chat (marked `stack`): the running assistant of tests/e2e/conftest.py (Rasa with the
+  trained model, the action server, the web service); a visitor books through the chat API the
+  widget uses, then staff handle that booking on the stack's own web service.
 
 Screenshots of the queue and the intake page go to the test's temporary directory; set
 UPDATE_SCREENSHOTS=1 to refresh docs/screenshots/staff-queue.png and staff-intake.png.
@@ -32,12 +32,8 @@ from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.services.staff_accounts import add_user
 from bot.settings import PROJECT_ROOT
 from bot.web.app import create_app
-from tests.stack import serve_in_thread
-
-try:  # the helpers of the TestClient tests (tests/ may or may not become a package)
-    from tests.test_staff_web import make_settings, save_transcript, seed_intake
-except ImportError:
-    from test_staff_web import make_settings, save_transcript, seed_intake
+from tests.integration.test_staff_web import make_settings, save_transcript, seed_intake  # their helpers
+from tests.servers import serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -199,7 +195,7 @@ def test_staff_find_read_change_and_sign_out(seeded, server, browser, engine, tm
         shutil.copyfile(intake_shot, SCREENSHOTS / "staff-intake.png")
 
 
-# --- through the chat, on the running assistant (tests/stack.py) ---------------------------------
+# --- through the chat, on the running assistant (tests/e2e/conftest.py) --------------------------
 
 
 class ChatVisitor:
