@@ -16,11 +16,12 @@ help:
 	@echo "make test   lint, rasa data validate, pytest (SQLite + PostgreSQL), conversation tests"
 	@echo "make install | train | migrate | shell | bench | nlu-eval | clean"
 
-$(INSTALLED): requirements.lock
+# Development installs the dev lock: the product's pins (requirements.lock) plus the test tools.
+$(INSTALLED): requirements.lock requirements-dev.lock
 	@py=$$(tools/find-python.sh) || exit 1; \
 	  [ -x $(PY) ] || { echo "creating $(VENV) with $$py"; $$py -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade "pip<24.1"
-	$(PY) -m pip install --quiet --requirement requirements.lock
+	$(PY) -m pip install --quiet --requirement requirements-dev.lock
 	$(PY) -m pip check
 	touch $(INSTALLED)
 
