@@ -9,11 +9,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install train migrate run shell test lint validate pytest test-stories bench nlu-eval clean
+.PHONY: help install train migrate run shell test lint validate unit integration e2e pytest test-stories bench \
+	nlu-eval clean
 
 help:
 	@echo "make run    install, build, train when needed, migrate, start everything (SQLite by default)"
-	@echo "make test   lint, rasa data validate, pytest (SQLite + PostgreSQL), conversation tests"
+	@echo "make test   lint, rasa data validate, unit, integration and e2e tests, conversation tests"
+	@echo "make unit | integration | e2e | test-stories   one tier of the tests (docs/architecture.md)"
 	@echo "make install | train | migrate | shell | bench | nlu-eval | clean"
 
 # Development installs the dev lock: the product's pins (requirements.lock) plus the test tools.
@@ -46,13 +48,28 @@ lint: install
 validate: install
 	$(BOT) rasa data validate --fail-on-warnings
 
+# The test tiers (docs/architecture.md). unit: pure Python, starts nothing, a few seconds.
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+# integration: SQLite and PostgreSQL, SMTP, Rasa components, the spaCy pipeline, TestClient apps.
+integration: install
+	$(PY) -m pytest -q tests/integration
+
+# e2e: the running assistant (trained model, Rasa, action server, web service) and the browser.
+e2e: install train
+	$(PY) -m pytest -q tests/e2e
+
+# All three tiers in one pytest run (pyproject's testpaths).
 pytest: install train
 	$(PY) -m pytest -q
 
+# The Rasa conversation tests (tests/conversations/test_*.yml) against the trained model.
 test-stories: install train
-	$(BOT) rasa test core --stories tests/ --model models/clinic.tar.gz --fail-on-prediction-errors --out results/core
+	$(BOT) rasa test core --stories tests/conversations --model models/clinic.tar.gz --fail-on-prediction-errors \
+	  --out results/core
 
-test: lint validate pytest test-stories
+test: lint validate unit integration e2e test-stories
 
 nlu-eval: install
 	$(BOT) rasa test nlu --nlu data --cross-validation --folds 3 --out results/nlu-cv
