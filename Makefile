@@ -42,8 +42,10 @@ run: train migrate
 shell: train migrate
 	$(BOT) shell
 
+# ruff, then the import rule of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 
 validate: install
 	$(BOT) rasa data validate --fail-on-warnings
@@ -80,4 +82,4 @@ bench: train migrate
 	$(PY) -m tools.bench
 
 clean:
-	rm -rf build models results .pytest_cache
+	rm -rf build models results .pytest_cache .import_linter_cache
