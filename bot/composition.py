@@ -1,4 +1,4 @@
-"""The composition root: the one place that builds what every entry point shares.
+"""The composition root: builds the App that every entry point shares; imports services and below.
 
 `build_app(settings)` loads and validates the clinic profile and the wording catalog once,
 creates the database engine and the mailer, and returns them as an `App`. The web service, the

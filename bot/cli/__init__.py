@@ -1,4 +1,4 @@
-"""`python -m bot ...`: the command line for staff and operators.
+"""`python -m bot ...`, the command line for staff and operators: the top layer, it may import all.
 
 Each command lives with its kind: bot.cli.intakes (intakes, intake), bot.cli.exports (export),
 bot.cli.staff (staff accounts) and bot.cli.ops (migrate, check-profile, run, train, shell, rasa).

@@ -1,1 +1,1 @@
-"""The web service on WEB_PORT: the visitor gateway and chat widget, and the staff dashboard."""
+"""The web service: visitor gateway, chat widget, staff dashboard; imports composition and below, not ops or cli."""
