@@ -17,6 +17,7 @@ from bot.adapters.exports import (
     export_fhir_dir,
     intake_fhir_bundle,
     intakes_csv,
+    safe_cell,
 )
 from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, Intake, ScreeningAnswer
 
@@ -79,6 +80,17 @@ def seed(engine) -> dict:
             CallbackRequest(intake_id=sneaky.id, name="Sam", phone="555", best_time="mornings, please")
         )
         return {"booked": booked.id, "sneaky": sneaky.id, "bare": bare.id}
+
+
+def test_safe_cell():
+    assert safe_cell("=1+1") == "'=1+1"
+    assert safe_cell("+1 818") == "'+1 818"
+    assert safe_cell("-5") == "'-5"
+    assert safe_cell("@x") == "'@x"
+    assert safe_cell("\t=x") == "'\t=x"
+    assert safe_cell("Jane") == "Jane"
+    assert safe_cell(None) == ""
+    assert safe_cell(3) == "3"
 
 
 def test_intakes_csv(engine, profile):
