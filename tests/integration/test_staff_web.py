@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
@@ -187,7 +188,10 @@ def save_transcript(database_url: str, sender_id: str, turns: Iterable[tuple]) -
             events.append(BotUttered(text, timestamp=when.timestamp()))
     store = rasa_store(database_url)
     try:
-        asyncio.run(store.save(DialogueStateTracker.from_events(sender_id, events)))
+        # In a thread of its own: a browser test's event loop may be running in this one.
+        tracker = DialogueStateTracker.from_events(sender_id, events)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, store.save(tracker)).result()
     finally:
         store.engine.dispose()
 
