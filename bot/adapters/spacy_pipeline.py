@@ -17,22 +17,18 @@ from pathlib import Path
 from typing import Dict, List, Set
 
 import spacy
-import yaml
 from spacy.language import Language
 
-from bot.domain.concerns import CONCERN_KEYS
+from bot.domain.concerns import read_lexicon
 from bot.settings import PROJECT_ROOT
 
-LEXICON_PATH = PROJECT_ROOT / "clinic" / "concern_lexicon.yml"
+PROJECT_CLINIC_DIR = PROJECT_ROOT / "clinic"
+LEXICON_PATH = PROJECT_CLINIC_DIR / "concern_lexicon.yml"
 DEFAULT_OUTPUT = PROJECT_ROOT / "build" / "spacy_model"
 
 
 def load_lexicon(path: Path = LEXICON_PATH) -> Dict[str, List[str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    unknown = set(data) - set(CONCERN_KEYS)
-    if unknown:
-        raise ValueError(f"{path}: unknown concern keys {sorted(unknown)}")
-    return {key: [str(p).strip() for p in data.get(key) or []] for key in CONCERN_KEYS}
+    return read_lexicon(path)
 
 
 def _base_pipeline() -> Language:

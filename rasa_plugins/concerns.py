@@ -1,0 +1,163 @@
+"""ConcernReader: the visitor's concern from every message, whatever its intent.
+
+Three readings, most trusted first: the spaCy entity ruler's exact lexicon matches (entities named
+by concern key), the lexicon matched with misspellings (bot.domain.concerns.ConcernLexicon), a
+classifier trained here on the training data (concern_<key> examples, and questions whose example
+metadata names a concern), read on the whole message and on each sentence. A concern the visitor
+denies ("I never get migraines") does not count. Last, a body area (clinic/concern_areas.yml:
+"botox for my forehead") names a concern when nothing else does. The concerns found replace the ruler's entities
+as `concern` entities, in the order the message names them. When the intent classifier found
+nothing it is sure of, or only a vague intent, a message that names a concern gets the intent
+`concern_<key>`, so a story that fell back is understood; questions and requests keep their intent
+(the actions read the concern entity). Place it after SpacyEntityExtractor, before RedFlagDetector
+and FallbackClassifier.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.adapters.spacy_pipeline import PROJECT_CLINIC_DIR, load_lexicon
+from bot.adapters.text_classifier import TextClassifier, source_fingerprint
+from bot.domain import concerns as concerns_module
+from bot.domain.concerns import CONCERN_INTENT_PREFIX, CONCERN_KEYS, ConcernLexicon, negated_before
+
+logger = logging.getLogger(__name__)
+
+NONE = "none"
+AREAS_PATH = PROJECT_CLINIC_DIR / "concern_areas.yml"
+MODEL_FILE = "concern_classifier.pkl"
+# Intents a named concern replaces: nothing sure, or nothing that needs its own answer.
+REPORTS = {"report_emergency", "report_adverse_effect"}
+REPLACEABLE = {"nlu_fallback", "out_of_scope", "inform", "greet", "concern_unclear", "choose_concern",
+               "thank", "goodbye", None}
+
+
+def example_concern(message: Message) -> Optional[str]:
+    """The concern a training example is about: its concern intent, or its metadata's concern."""
+    intent = message.get(INTENT) or ""
+    if intent.startswith(CONCERN_INTENT_PREFIX) and intent[len(CONCERN_INTENT_PREFIX):] in CONCERN_KEYS:
+        return intent[len(CONCERN_INTENT_PREFIX):]
+    metadata = (message.get("metadata") or {}).get("example") or {}
+    concern = metadata.get("concern") if isinstance(metadata, dict) else None
+    return concern if concern in CONCERN_KEYS else None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class ConcernReader(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "threshold": 0.55,  # the classifier's probability needed when no lexicon word names a concern
+            "sure_intent": 0.8,  # an intent at least this sure is kept, even a replaceable one
+            "lexicon_path": None,  # None: the project's clinic/concern_lexicon.yml
+            "areas_path": None,  # None: the project's clinic/concern_areas.yml
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 classifier: Optional[TextClassifier] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        path, areas = self.config["lexicon_path"], self.config["areas_path"]
+        self.lexicon = ConcernLexicon(load_lexicon(path) if path else load_lexicon())
+        self.areas = ConcernLexicon(load_lexicon(areas) if areas else load_lexicon(AREAS_PATH))
+        self.classifier = classifier
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return source_fingerprint(Path(__file__), Path(concerns_module.__file__))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ConcernReader:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> ConcernReader:
+        with model_storage.read_from(resource) as directory:
+            classifier = TextClassifier.load(directory / MODEL_FILE)
+        return cls(config, model_storage, resource, classifier)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = [], []
+        for message in training_data.intent_examples:
+            if message.get(INTENT) in REPORTS:
+                continue  # red-flag reports name a treated area or nothing: they teach no concern
+            texts.append(message.get(TEXT))
+            labels.append(example_concern(message) or NONE)
+        self.classifier = TextClassifier.train(texts, labels)
+        with self._model_storage.write_to(self._resource) as directory:
+            self.classifier.save(directory / MODEL_FILE)
+        return self._resource
+
+    def hits_in(self, message: Message) -> List[Tuple[int, int, str]]:
+        """The concern phrases of a message, in text order: the entity ruler's (lemmas) and the
+        lexicon's (misspellings), the longer one where they overlap, denied ones left out."""
+        text = message.get(TEXT) or ""
+        hits = []
+        for entity in message.get(ENTITIES) or []:
+            name, start, end = entity.get("entity"), entity.get("start"), entity.get("end")
+            key = entity.get("value") if name == "concern" else name
+            if key not in CONCERN_KEYS or not isinstance(start, int) or not isinstance(end, int):
+                continue
+            if not negated_before(text[max(0, start - 40):start]):  # "I never get migraines"
+                hits.append((start, end, key))
+        for hit in self.lexicon.hits(text):
+            if all(hit[1] <= start or hit[0] >= end for start, end, _ in hits):
+                hits.append(hit)
+        return sorted(hits)
+
+    def concerns_in(self, message: Message) -> List[str]:
+        """The concerns a message names, in order; the classifier's only when no word names one."""
+        found = list(dict.fromkeys(key for _, _, key in self.hits_in(message)))
+        if not found and self.classifier is not None:
+            scores = self.classifier.scores(message.get(TEXT) or "")
+            best = max(CONCERN_KEYS, key=lambda key: scores.get(key, 0.0))
+            if scores.get(best, 0.0) >= self.config["threshold"]:
+                found.append(best)
+        if not found:  # "botox for my forehead": an area, when nothing else names a concern
+            found = self.areas.find(message.get(TEXT) or "")[:1]
+        return found
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if not message.get(TEXT) or str(message.get(TEXT)).startswith("/"):
+                continue  # empty, or a button payload: its entities say it all
+            found = self.concerns_in(message)
+            # The ruler's concern spans are read here; what the message names goes on as `concern`.
+            entities = [e for e in (message.get(ENTITIES) or [])
+                        if e.get("entity") != "concern" and e.get("entity") not in CONCERN_KEYS]
+            entities += [{"entity": "concern", "value": key, "extractor": self.__class__.__name__} for key in found]
+            message.set(ENTITIES, entities, add_to_output=True)
+            if not found:
+                continue
+            intent = message.get(INTENT) or {}
+            name, confidence = intent.get(INTENT_NAME_KEY), intent.get("confidence") or 0.0
+            unsure = confidence < self.config["sure_intent"]
+            vague = name in REPLACEABLE or (name or "").startswith(CONCERN_INTENT_PREFIX)
+            if vague and (unsure or name in ("concern_unclear", "nlu_fallback", None)):
+                self._set_intent(message, CONCERN_INTENT_PREFIX + found[0])
+            logger.debug("concerns %s; intent %s (%.2f)", found, name, confidence)
+        return messages
+
+    @staticmethod
+    def _set_intent(message: Message, name: Text) -> None:
+        intent = {INTENT_NAME_KEY: name, "confidence": 1.0}
+        ranking = [intent] + [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
