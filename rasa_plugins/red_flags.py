@@ -1,15 +1,22 @@
-"""RedFlagDetector: the deterministic safety override in the NLU pipeline.
+"""RedFlagDetector: the red-flag layer of the NLU pipeline, in two parts.
 
-The intent classifier can miss or misread a visitor describing an emergency ("cant swalow"), so after
-DIET this component runs `bot.domain.safety.detect_red_flag` on every message; a red flag replaces the intent
-with `report_emergency` / `report_adverse_effect` at confidence 1.0 and adds a `safety_flag` entity.
-Place it after DIETClassifier (and before FallbackClassifier, so a flagged message never falls back):
+1. The deterministic lexicon (bot.domain.safety, clinic/red_flags.yml): symptom words in the
+   visitor's words, with the rules that drop questions, negations and other people's stories.
+2. A classifier trained here on the training data (report_emergency / report_adverse_effect
+   against every other example, hard negatives included), read on the whole message, which
+   catches effects told as a story and confirms or drops the lexicon's doubtful hits.
+
+bot.domain.safety.decide combines them; an emergency always wins. A flag replaces the intent with
+`report_emergency` / `report_adverse_effect` at confidence 1.0 and adds a `safety_flag` entity; a
+report intent the intent classifier guessed without either layer agreeing is replaced by the next
+intent in its ranking. Place it after DIETClassifier and ConcernReader, before FallbackClassifier:
 
     - name: rasa_plugins.red_flags.RedFlagDetector
 """
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -31,17 +38,22 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, RedFlagLexicon, detect_red_flag, load_lexicon
+from bot.adapters.text_classifier import TextClassifier, source_fingerprint
+from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, RedFlagLexicon, Thresholds, decide, load_lexicon, scan
+from bot.domain.safety import decision as decision_module
 
 logger = logging.getLogger(__name__)
 
 SAFETY_FLAG_ENTITY = "safety_flag"
+MODEL_FILE = "red_flag_classifier.pkl"
+NONE = "none"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RedFlagDetector(GraphComponent, IntentClassifier):
-    """Overrides the predicted intent when a message contains a red flag (see bot/safety.py)."""
+    """Overrides the predicted intent when a message holds a red flag (see bot/domain/safety)."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -49,16 +61,31 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
             "emergency_intent": "report_emergency",
             "adverse_effect_intent": "report_adverse_effect",
             "lexicon_path": None,  # None: the project's clinic/red_flags.yml
+            "sure": Thresholds.sure,
+            "agree": Thresholds.agree,
+            "veto": Thresholds.veto,
+            "veto_emergency": Thresholds.veto_emergency,
         }
 
-    def __init__(self, config: Dict[Text, Any], lexicon: Optional[RedFlagLexicon] = None) -> None:
+    def __init__(self, config: Dict[Text, Any], lexicon: Optional[RedFlagLexicon] = None,
+                 model_storage: Optional[ModelStorage] = None, resource: Optional[Resource] = None,
+                 classifier: Optional[TextClassifier] = None) -> None:
         self.component_config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.classifier = classifier
+        limits = ("sure", "agree", "veto", "veto_emergency")
+        self.limits = Thresholds(**{name: float(self.component_config[name]) for name in limits})
         self._intents = {
             EMERGENCY: self.component_config["emergency_intent"],
             ADVERSE_EFFECT: self.component_config["adverse_effect_intent"],
         }
         # Loaded (and validated) now, so a broken lexicon fails when the model loads, not mid-chat.
         self._lexicon = lexicon or load_lexicon(self.component_config["lexicon_path"])
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return source_fingerprint(Path(__file__), Path(decision_module.__file__))
 
     @classmethod
     def create(
@@ -68,18 +95,47 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RedFlagDetector:
-        return cls(config)
+        return cls(config, model_storage=model_storage, resource=resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> RedFlagDetector:
+        with model_storage.read_from(resource) as directory:
+            classifier = TextClassifier.load(directory / MODEL_FILE)
+        return cls(config, model_storage=model_storage, resource=resource, classifier=classifier)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        kinds = {intent: kind for kind, intent in self._intents.items()}
+        texts = [message.get(TEXT) for message in training_data.intent_examples]
+        labels = [kinds.get(message.get(INTENT), NONE) for message in training_data.intent_examples]
+        self.classifier = TextClassifier.train(texts, labels)
+        with self._model_storage.write_to(self._resource) as directory:
+            self.classifier.save(directory / MODEL_FILE)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def decide(self, text: Text):
+        """Both layers' decision on one message (None: no red flag)."""
+        whole = self.classifier.whole(text) if self.classifier is not None else None
+        # The whole message, not its sentences one by one: "hoarse for a couple of days ... but it
+        # came back fine" is no report, though its first half alone reads as one.
+        return decide(scan(text, self._lexicon), whole, whole, self.limits)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Override intent, ranking and entities of flagged messages; leave the others untouched."""
+        """Override intent, ranking and entities of flagged messages; an unconfirmed report intent
+        gives way to the next one; other messages are left untouched."""
         for message in messages:
             text = message.get(TEXT)
-            if not text:
+            if not text or str(text).startswith("/"):
                 continue
-            flag = detect_red_flag(text, self._lexicon)
-            if flag is None:
+            decision = self.decide(text)
+            if decision is None:
+                self._drop_unconfirmed_report(message)
                 continue
-            intent_name = self._intents[flag.kind]
+            flag = decision.flag
+            intent_name = self._intents[decision.kind]
             intent = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
             ranking = [intent] + [
                 entry for entry in (message.get(INTENT_RANKING_KEY) or [])
@@ -87,16 +143,26 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
             ]
             entity: Dict[Text, Any] = {
                 ENTITY_ATTRIBUTE_TYPE: SAFETY_FLAG_ENTITY,
-                ENTITY_ATTRIBUTE_VALUE: flag.kind,
+                ENTITY_ATTRIBUTE_VALUE: decision.kind,
                 EXTRACTOR: self.__class__.__name__,
             }
-            if flag.start is not None and flag.end is not None:
+            if flag is not None and flag.start is not None and flag.end is not None:
                 entity[ENTITY_ATTRIBUTE_START] = flag.start
                 entity[ENTITY_ATTRIBUTE_END] = flag.end
             entities = [e for e in (message.get(ENTITIES) or []) if e.get(ENTITY_ATTRIBUTE_TYPE) != SAFETY_FLAG_ENTITY]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             message.set(ENTITIES, entities + [entity], add_to_output=True)
-            # kind and category only: the visitor's words are health information and stay out of logs
-            logger.info("Red flag %s/%s: intent set to %s", flag.kind, flag.category, intent_name)
+            # kind and layer only: the visitor's words are health information and stay out of logs
+            logger.info("Red flag %s (%s): intent set to %s", decision.kind, decision.layer, intent_name)
         return messages
+
+    def _drop_unconfirmed_report(self, message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) not in self._intents.values():
+            return
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) not in
+                   self._intents.values()]
+        replacement = dict(ranking[0]) if ranking else {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 0.0}
+        message.set(INTENT, replacement, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

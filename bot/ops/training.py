@@ -18,7 +18,8 @@ MODEL_DIR = PROJECT_ROOT / "models"
 MODEL_NAME = "clinic"
 MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 HASH_FILE = MODEL_DIR / f"{MODEL_NAME}.sha256"
-INPUTS = ["config.yml", "domain.yml", "data", "clinic/concern_lexicon.yml", "clinic/red_flags.yml",
+INPUTS = ["config.yml", "domain.yml", "data", "clinic/concern_lexicon.yml", "clinic/concern_areas.yml",
+          "clinic/red_flags.yml",
           "rasa_plugins", "bot/adapters/spacy_pipeline.py", "bot/domain/safety", "requirements.lock"]
 
 

@@ -101,12 +101,13 @@ def test_intent_names_are_configurable(tmp_path):
     assert message.get(INTENT)["name"] == "emergency"
 
 
-def test_registered_as_a_non_trainable_intent_classifier():
+def test_registered_as_a_trainable_intent_classifier():
+    """Trainable since the second layer (a classifier trained on the training data) joined the lexicon."""
     from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
     registered = DefaultV1Recipe._registered_components[RedFlagDetector.__name__]
     assert registered.clazz is RedFlagDetector
-    assert registered.is_trainable is False
+    assert registered.is_trainable is True
     assert DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER in registered.types
 
 

@@ -5,6 +5,7 @@ for adverse effects after treatment (clinical-safety.md, "Red flags"). The words
 clinic/red_flags.yml; this module only applies them in a fixed order, so every decision can be traced to
 the rule that fired, or to the cue that suppressed it (see `scan`).
 """
+from bot.domain.safety.decision import Decision, Thresholds, decide
 from bot.domain.safety.detector import Finding, RedFlag, detect_red_flag, scan
 from bot.domain.safety.lexicon import (
     ADVERSE_EFFECT,
@@ -17,5 +18,6 @@ from bot.domain.safety.lexicon import (
     parse_lexicon,
 )
 
-__all__ = ["ADVERSE_EFFECT", "DEFAULT_LEXICON_PATH", "EMERGENCY", "KINDS", "Finding", "RedFlag", "RedFlagLexicon",
+__all__ = ["ADVERSE_EFFECT", "DEFAULT_LEXICON_PATH", "EMERGENCY", "KINDS", "Decision", "Finding", "RedFlag",
+           "RedFlagLexicon", "Thresholds", "decide",
            "RedFlagLexiconError", "detect_red_flag", "load_lexicon", "parse_lexicon", "scan"]

@@ -175,7 +175,11 @@ class _Message:
             return bool(pattern.search(text[clause[0]:clause[1]]))
         if group.scope == "clause_before":
             return bool(pattern.search(text[clause[0]:start]))
-        sentence_start, _ = _containing(self.sentences, start)
+        if group.scope == "message":
+            return bool(pattern.search(text))
+        sentence_start, sentence_end = _containing(self.sentences, start)
+        if group.scope == "sentence":
+            return bool(pattern.search(text[sentence_start:sentence_end]))
         prefix = text[sentence_start:start]
         for cue in pattern.finditer(prefix):
             between = set(_WORD.findall(prefix[cue.end():]))

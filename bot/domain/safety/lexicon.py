@@ -14,7 +14,7 @@ DEFAULT_LEXICON_PATH = Path(__file__).resolve().parents[3] / "clinic" / "red_fla
 EMERGENCY = "emergency"
 ADVERSE_EFFECT = "adverse_effect"
 KINDS = (EMERGENCY, ADVERSE_EFFECT)  # checking order: an emergency always wins
-SCOPES = ("clause", "clause_before", "sentence_before")
+SCOPES = ("clause", "clause_before", "sentence_before", "sentence", "message")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"}
 

@@ -1,0 +1,52 @@
+"""The red-flag decision from both layers (bot.domain.safety.decide): lexicon findings and the
+classifier's probabilities; an emergency always wins."""
+from __future__ import annotations
+
+from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, Thresholds, decide, scan
+
+NOTHING = {"none": 0.99, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.01}
+
+
+def test_without_a_classifier_the_lexicon_decides():
+    decision = decide(scan("I can't swallow since my botox yesterday"))
+    assert (decision.kind, decision.layer) == (EMERGENCY, "lexicon")
+    assert decide(scan("what are your hours?")) is None
+
+
+def test_a_lexicon_emergency_wins_whatever_the_classifier_says():
+    decision = decide(scan("since the botox I cant breathe properly"), NOTHING, NOTHING)
+    assert decision.kind == EMERGENCY
+
+
+def test_the_classifier_alone_raises_a_flag_it_is_sure_of():
+    sure = {"none": 0.2, EMERGENCY: 0.1, ADVERSE_EFFECT: 0.7}
+    decision = decide(scan("they put way too much on the left and now half my forehead is frozen"), sure, sure)
+    assert (decision.kind, decision.layer) == (ADVERSE_EFFECT, "classifier")
+
+
+def test_the_classifier_upgrades_to_an_emergency():
+    emergency = {"none": 0.1, EMERGENCY: 0.8, ADVERSE_EFFECT: 0.3}
+    decision = decide(scan("my eyelid droops since the botox and now my arms feel weak"), emergency, emergency)
+    assert decision.kind == EMERGENCY
+
+
+def test_a_suppressed_hit_counts_when_the_classifier_agrees():
+    text = "I dont have any bruising since the botox"
+    assert [f.suppressed_by for f in scan(text)] == ["negation"]
+    assert decide(scan(text), NOTHING, NOTHING) is None
+    agrees = {"none": 0.5, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.4}
+    assert decide(scan(text), agrees, agrees).layer == "both"
+
+
+def test_a_lexicon_emergency_is_dropped_only_when_the_classifier_is_all_but_certain():
+    text = "trouble swallowing after botox, how common is that?"
+    assert decide(scan(text)).kind == EMERGENCY  # the rules alone miss this question
+    certain = {"none": 0.999, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.001}
+    assert decide(scan(text), certain, certain) is None
+    assert decide(scan(text), NOTHING, NOTHING).kind == EMERGENCY
+
+
+def test_a_sure_classifier_vetoes_a_lexicon_adverse_effect_but_never_an_emergency():
+    text = "my eyebrow is droopy since my botox last week"
+    assert decide(scan(text), NOTHING, NOTHING, Thresholds(veto=0.98)) is None
+    assert decide(scan(text), NOTHING, NOTHING, Thresholds(veto=1.01)).kind == ADVERSE_EFFECT
