@@ -11,7 +11,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesApp, buttons, mail_in_background, say, visitor_answer
+from actions.common import UsesApp, buttons, mail_in_background, say
+from actions.interruptions import visitor_answer
 from bot.adapters.rasa_events import offered_buttons
 from bot.composition import App
 from bot.domain import scheduling

@@ -7,7 +7,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesApp, mail_in_background, visitor_answer
+from actions.common import UsesApp, mail_in_background
+from actions.interruptions import visitor_answer
 from bot.domain.statuses import CallbackReason
 from bot.domain.validators import clean_name, clean_phone
 from bot.services.intake import save_callback

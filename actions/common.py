@@ -6,19 +6,13 @@ process's App (bot.composition.process_app); tests hand them one built on a test
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 from typing import Any, Callable, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.composition import App, process_app
-from bot.domain.answers import answer_question, explain_concern
-from bot.domain.concerns import read_concern
-from bot.domain.interruptions import interruption_kind
 from bot.domain.validators import Invalid
-from bot.services.intake import set_concern
 
 
 class UsesApp:
@@ -66,48 +60,6 @@ def latest_entities(tracker: Tracker) -> List[Dict[Text, Any]]:
 def mail_in_background(send: Callable[[Mapping[Text, Any]], bool], info: Mapping[Text, Any]) -> None:
     """Mail staff without holding up the visitor's reply; the Mailer never raises and logs failures."""
     asyncio.get_running_loop().run_in_executor(None, send, info)
-
-
-def visitor_answer(validate: Callable) -> Callable:
-    """Wraps a form's validate_<slot> method. A slot an action just cleared (None) is not an answer
-    and is left alone; a question or a concern typed instead of an answer is dealt with here and
-    the slot stays empty, so the form asks its question again (it resumes where it was)."""
-    slot = validate.__name__[len("validate_"):]
-
-    @functools.wraps(validate)
-    async def wrapper(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      domain) -> Dict[Text, Any]:
-        if value is None:
-            return {slot: None}
-        handled = handle_interruption(self.app, dispatcher, tracker)
-        if handled is not None:
-            return {slot: None, **handled}
-        result = validate(self, value, dispatcher, tracker, domain)
-        return await result if inspect.isawaitable(result) else result
-
-    return wrapper
-
-
-def handle_interruption(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
-    """Answer an interrupting question or concern; the slot events to add, or None for an answer."""
-    message = tracker.latest_message or {}
-    intent = (message.get("intent") or {}).get("name")
-    confidence = (message.get("intent") or {}).get("confidence") or 0.0
-    mentioned = read_concern(latest_entities(tracker), None)
-    kind = interruption_kind(latest_text(tracker), intent, confidence, mentioned.single is not None)
-    if kind == "question":
-        concern = mentioned.single or tracker.get_slot("concern")
-        dispatcher.utter_message(text=answer_question(app.profile, app.wording, intent, concern))
-        return {}
-    if kind == "bot":
-        say(app, dispatcher, "bot_disclosure")
-        return {}
-    if kind == "concern":
-        with app.unit_of_work(for_write=True) as session:
-            set_concern(session, tracker.sender_id, mentioned.single)
-        dispatcher.utter_message(text=explain_concern(app.profile, app.wording, mentioned.single))
-        return {"concern": mentioned.single}
-    return None
 
 
 def buttons(options: List[tuple]) -> List[Dict[Text, Text]]:

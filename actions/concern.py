@@ -1,17 +1,19 @@
-"""Identify the visitor's concern, explain it and offer the free consultation."""
+"""The visitor's concern: identified from any message, explained, kept on the intake (with any
+other concern named), and the free consultation offered."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import UsesApp, buttons, latest_entities, latest_intent
+from actions.common import UsesApp, buttons, latest_entities, latest_intent, say
+from bot.composition import App
 from bot.domain.answers import explain_concern
 from bot.domain.concerns import read_concern
-from bot.services.intake import set_concern
+from bot.services.intake import note_concerns
 
 
 def concern_buttons(concerns, keys) -> List[Dict[Text, Text]]:
@@ -21,22 +23,47 @@ def concern_buttons(concerns, keys) -> List[Dict[Text, Text]]:
     ])
 
 
+def record_concerns(app: App, tracker: Tracker, found: List[Text], chosen: Optional[Text] = None) -> List[Dict]:
+    """Note the concerns a message named on the intake (bot.services.intake.note_concerns) and
+    return the slot events: `concern` when this message decides it, `concerns` once there are two."""
+    if not found and chosen is None:
+        return []
+    with app.unit_of_work(for_write=True) as session:
+        concern = note_concerns(session, tracker.sender_id, found, chosen=chosen)
+    known = list(dict.fromkeys([*([tracker.get_slot("concern")] if tracker.get_slot("concern") else []), *found]))
+    events = [SlotSet("concerns", known)] if len(known) > 1 else []
+    if concern and concern != tracker.get_slot("concern"):
+        events.insert(0, SlotSet("concern", concern))
+    return events
+
+
+def identify(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """What brings the visitor in: one concern is explained; several, or none, are asked about.
+    A concern chosen on a button is the visitor's choice; one typed while another is already set
+    replaces it outside a form (the first is kept on the intake) and is only noted inside one."""
+    confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+    intent = latest_intent(tracker)
+    reading = read_concern(latest_entities(tracker), intent, confidence)
+    if reading.single is None:
+        keys = reading.concerns or list(app.profile.concerns)
+        say(app, dispatcher, "concern.which_of_several" if reading.concerns else "concern.which_one",
+            buttons=concern_buttons(app.profile.concerns, keys))
+        return record_concerns(app, tracker, list(reading.concerns))
+    key = reading.single
+    current = tracker.get_slot("concern")
+    if current and current != key and tracker.active_loop_name is not None and intent != "choose_concern":
+        say(app, dispatcher, "concern.noted_also", name=app.profile.concerns[key].display_name.lower())
+        return record_concerns(app, tracker, [key])
+    events = record_concerns(app, tracker, [key], chosen=key)
+    dispatcher.utter_message(text=explain_concern(app.profile, app.wording, key))
+    if tracker.active_loop_name is None:
+        say(app, dispatcher, "concern.next_step")
+    return events
+
+
 class ActionIdentifyConcern(UsesApp, Action):
     def name(self) -> Text:
         return "action_identify_concern"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
-        reading = read_concern(latest_entities(tracker), latest_intent(tracker), confidence)
-        if reading.single is None:
-            keys = reading.concerns or list(self.app.profile.concerns)
-            self.say(dispatcher, "concern.which_of_several" if reading.concerns else "concern.which_one",
-                     buttons=concern_buttons(self.app.profile.concerns, keys))
-            return []
-        key = reading.single
-        with self.app.unit_of_work(for_write=True) as session:
-            set_concern(session, tracker.sender_id, key)
-        dispatcher.utter_message(text=explain_concern(self.app.profile, self.app.wording, key))
-        if tracker.active_loop_name is None:
-            self.say(dispatcher, "concern.next_step")
-        return [SlotSet("concern", key)]
+        return identify(self.app, dispatcher, tracker)

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import offer_alternatives, requested_start
-from actions.common import UsesApp, mail_in_background, visitor_answer
+from actions.common import UsesApp, mail_in_background
+from actions.interruptions import visitor_answer
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.domain import scheduling
 from bot.domain.validators import Invalid, clean_contact

@@ -1,4 +1,5 @@
-"""Answer a visitor's question from the clinic profile, at any point in the conversation."""
+"""Answer a visitor's question from the clinic profile, at any point in the conversation; a question
+that names a concern is answered for it and notes it on the intake."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -7,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent
+from actions.concern import record_concerns
 from bot.domain.answers import QUESTION_INTENTS, answer_question
 from bot.domain.concerns import read_concern
 
@@ -20,11 +22,12 @@ class ActionAnswerQuestion(UsesApp, Action):
         if intent not in QUESTION_INTENTS:
             self.say(dispatcher, "answers.no_answer")
             return []
-        mentioned = read_concern(latest_entities(tracker), None).single
+        named = list(read_concern(latest_entities(tracker), None).concerns)
+        mentioned = named[0] if len(named) == 1 else None
         concern = mentioned or tracker.get_slot("concern")
         answer = answer_question(self.app.profile, self.app.wording, intent, concern)
         if tracker.active_loop_name is None:
             self.say(dispatcher, "answers.offer_booking", answer=answer)
         else:
             dispatcher.utter_message(text=answer)
-        return []
+        return record_concerns(self.app, tracker, named)  # "how long does it last for sweaty hands?"

@@ -9,6 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent, latest_text, mail_in_background
+from actions.concern import concern_buttons, identify, record_concerns
+from bot.domain.concerns import read_concern
 from bot.domain.safety import detect_red_flag
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind
 from bot.services.intake import record_alert
@@ -44,10 +46,11 @@ class ActionHandleRedFlag(UsesApp, Action):
         except Exception:  # the visitor's safety message must go out even if the store is down
             logger.exception("could not store the %s alert for %s", kind, tracker.sender_id)
             intake_id = None
+        events = record_concerns(self.app, tracker, list(read_concern(latest_entities(tracker), None).concerns))
         mail_in_background(self.app.mailer.alert, {
             "intake_id": intake_id, "kind": kind, "priority": ALERT_PRIORITY[kind],
             "name": tracker.get_slot("full_name"), "words": latest_text(tracker)})
-        return [SlotSet("safety_flag", kind.value)]
+        return [SlotSet("safety_flag", kind.value), *events]
 
 
 def consecutive_misunderstandings(tracker: Tracker) -> int:
@@ -69,10 +72,13 @@ class ActionHandleMisunderstanding(UsesApp, Action):
         return "action_handle_misunderstanding"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        if read_concern(latest_entities(tracker), None).concerns:  # a story the classifier missed
+            return identify(self.app, dispatcher, tracker)
         if consecutive_misunderstandings(tracker) >= 2:
             self.say(dispatcher, "misunderstood.again")
             return []
         out_of_scope = latest_intent(tracker) == "out_of_scope"
+        concerns = concern_buttons(self.app.profile.concerns, list(self.app.profile.concerns))
         self.say(dispatcher, "misunderstood.out_of_scope" if out_of_scope else "misunderstood.not_understood",
-                 buttons=self.app.wording.buttons("misunderstood.ways_forward"))
+                 buttons=[*concerns, *self.app.wording.buttons("misunderstood.ways_forward")])
         return []

@@ -13,7 +13,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesApp, buttons, latest_intent, visitor_answer
+from actions.common import UsesApp, buttons, latest_intent
+from actions.interruptions import visitor_answer
 from bot.composition import App
 from bot.domain import screening
 from bot.domain.statuses import Consent

@@ -51,6 +51,7 @@ class Intake(Base):
     conversation_id = Column(String(128), nullable=False, unique=True)
     contact_id = Column(Integer, ForeignKey("contacts.id", ondelete="SET NULL"))
     concern = Column(String(32))
+    other_concerns = Column(JSON, nullable=False, default=list, server_default=text("'[]'"))  # concern keys
     status = Column(StrEnumType(IntakeStatus, 16), nullable=False, default=IntakeStatus.NEW)
     safety_flag = Column(String(32))  # the worst red flag seen (an AlertKind value)
     consent_at = Column(UTCDateTime)

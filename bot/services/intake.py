@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,7 +54,30 @@ def taken_starts(session: Session, profile: ClinicProfile, now: datetime) -> Lis
 
 
 def set_concern(session: Session, conversation_id: str, concern: str) -> None:
-    intake_for_conversation(session, conversation_id).concern = concern
+    """The visitor chose (or confirmed) what brings them in."""
+    note_concerns(session, conversation_id, [concern], chosen=concern)
+
+
+def note_concerns(session: Session, conversation_id: str, concerns: Sequence[str],
+                  chosen: Optional[str] = None) -> Optional[str]:
+    """Record the concerns a message named. `chosen`, or the only one named while the intake has
+    none yet, becomes the intake's concern; every other one is kept in other_concerns, so a
+    concern mentioned later never silently replaces the first. Returns the intake's concern."""
+    intake = intake_for_conversation(session, conversation_id)
+    if chosen is not None:
+        if intake.concern and intake.concern != chosen:
+            concerns = [intake.concern, *concerns]
+        intake.concern = chosen
+    elif intake.concern is None and len(concerns) == 1:
+        intake.concern = concerns[0]
+    others = list(intake.other_concerns or [])
+    for key in concerns:
+        if key != intake.concern and key not in others:
+            others.append(key)
+    if intake.concern in others:
+        others.remove(intake.concern)
+    intake.other_concerns = others
+    return intake.concern
 
 
 def record_consent(session: Session, conversation_id: str, given: bool) -> None:
@@ -189,5 +212,5 @@ def save_callback(
 __all__ = [
     "BookingInfo", "SlotTaken", "book", "cancel_booking", "find_booking", "record_alert",
     "record_consent", "reschedule_booking", "save_callback", "save_screening_answer",
-    "set_concern", "set_consultation_only", "taken_starts",
+    "note_concerns", "set_concern", "set_consultation_only", "taken_starts",
 ]

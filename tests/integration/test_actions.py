@@ -161,12 +161,13 @@ async def test_identify_two_concerns_asks_which(app, db, profile):
                            entities=[{"entity": "wrinkles", "value": "Crows feet"},
                                      {"entity": "migraine", "value": "Migraines"}])
     events, messages = await run(ActionIdentifyConcern(app), tracker)
-    assert events == []
+    assert events == [{"event": "slot", "timestamp": None, "name": "concerns", "value": ["wrinkles", "migraine"]}]
     assert len(messages) == 1 and "more than one" in messages[0]["text"]
     assert [b["title"] for b in messages[0]["buttons"]] == [
         profile.concerns["wrinkles"].display_name, profile.concerns["migraine"].display_name]
     assert payloads(messages) == ['/choose_concern{"concern": "wrinkles"}', '/choose_concern{"concern": "migraine"}']
-    assert intake(db) is None  # nothing stored: we asked instead of guessing
+    stored = intake(db)  # both kept on the intake; which one it is about is asked, not guessed
+    assert stored.concern is None and stored.other_concerns == ["wrinkles", "migraine"]
 
 
 async def test_identify_no_concern_offers_all_seven(app, db):
@@ -281,7 +282,8 @@ async def test_first_misunderstanding_offers_a_way_forward(app, db):
     tracker = make_tracker(intent="nlu_fallback", events=[user_event("greet"), user_event("nlu_fallback", "blorp")])
     _, messages = await run(ActionHandleMisunderstanding(app), tracker)
     assert "didn't quite understand" in messages[0]["text"]
-    assert payloads(messages) == ["/concern_unclear", "/request_booking", "/human_handoff"]
+    concern_buttons = [f'/choose_concern{{"concern": "{key}"}}' for key in CONCERN_KEYS]
+    assert payloads(messages) == [*concern_buttons, "/request_booking", "/human_handoff"]  # the concerns as buttons
 
 
 async def test_out_of_scope_says_so(app, db):
@@ -303,7 +305,7 @@ async def test_misunderstandings_not_in_a_row_count_as_first(app, db):
     events = [user_event("nlu_fallback"), user_event("greet"), user_event("nlu_fallback")]
     _, messages = await run(ActionHandleMisunderstanding(app), make_tracker(intent="nlu_fallback", events=events))
     assert "didn't quite understand" in messages[0]["text"]
-    assert "/human_handoff" in payloads(messages) and "/concern_unclear" in payloads(messages)
+    assert "/human_handoff" in payloads(messages) and '/choose_concern{"concern": "acne"}' in payloads(messages)
 
 
 # --- validate_booking_form -----------------------------------------------------------------------
