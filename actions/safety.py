@@ -10,7 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent, latest_text, mail_in_background
 from actions.concern import concern_buttons, identify, record_concerns
+from bot.domain import scheduling
 from bot.domain.concerns import read_concern
+from bot.domain.formatting import slot_in_words
 from bot.domain.safety import detect_red_flag
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind
 from bot.services.intake import record_alert
@@ -34,23 +36,42 @@ def red_flag_kind(tracker: Tracker) -> Optional[Text]:
 
 
 class ActionHandleRedFlag(UsesApp, Action):
+    """The emergency instruction (the emergency form then keeps the conversation in that state), or
+    for an adverse effect a callback offer: today while the clinic is open, else at its next opening.
+    A red flag adds to the episode's open alert; staff are mailed when an alert is raised."""
+
     def name(self) -> Text:
         return "action_handle_red_flag"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         kind = AlertKind(red_flag_kind(tracker) or AlertKind.ADVERSE_EFFECT)
-        self.say(dispatcher, "safety.emergency" if kind == AlertKind.EMERGENCY else "safety.adverse_effect")
+        if kind == AlertKind.EMERGENCY:
+            self.say(dispatcher, "safety.emergency")
+        else:
+            self.offer_callback(dispatcher)
         try:
             with self.app.unit_of_work(for_write=True) as session:
-                intake_id = record_alert(session, tracker.sender_id, kind, latest_text(tracker))
+                recorded = record_alert(session, tracker.sender_id, kind, latest_text(tracker))
         except Exception:  # the visitor's safety message must go out even if the store is down
             logger.exception("could not store the %s alert for %s", kind, tracker.sender_id)
-            intake_id = None
+            recorded = None
         events = record_concerns(self.app, tracker, list(read_concern(latest_entities(tracker), None).concerns))
-        mail_in_background(self.app.mailer.alert, {
-            "intake_id": intake_id, "kind": kind, "priority": ALERT_PRIORITY[kind],
-            "name": tracker.get_slot("full_name"), "words": latest_text(tracker)})
-        return [SlotSet("safety_flag", kind.value), *events]
+        if recorded is None or recorded.new:
+            mail_in_background(self.app.mailer.alert, {
+                "intake_id": recorded.intake_id if recorded else None, "kind": kind,
+                "priority": ALERT_PRIORITY[kind], "name": tracker.get_slot("full_name"),
+                "words": latest_text(tracker)})
+        episode = [SlotSet("emergency_over", None)] if kind == AlertKind.EMERGENCY else []
+        return [SlotSet("safety_flag", kind.value), *episode, *events]
+
+    def offer_callback(self, dispatcher: CollectingDispatcher) -> None:
+        profile, now = self.app.profile, self.app.now()
+        if scheduling.is_open(profile, now):
+            self.say(dispatcher, "safety.adverse_effect")
+            return
+        opening = scheduling.next_opening(profile, now)
+        when = slot_in_words(opening) if opening else profile.hours_text()
+        self.say(dispatcher, "safety.adverse_effect_closed", next_opening=when)
 
 
 def consecutive_misunderstandings(tracker: Tracker) -> int:

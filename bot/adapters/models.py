@@ -137,8 +137,10 @@ class Alert(Base):
     intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
     kind = Column(StrEnumType(AlertKind), nullable=False)
     priority = Column(StrEnumType(AlertPriority, 16), nullable=False)
-    message = Column(Text, nullable=False)
+    message = Column(Text, nullable=False)  # every message of the episode, one per line
+    callback_phone = Column(String(40))  # a number left during the episode, for staff to call
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime)  # the episode's last message
     resolved_at = Column(UTCDateTime)
 
     intake = relationship("Intake", back_populates="alerts")

@@ -75,6 +75,16 @@ def clean_phone(text: str) -> str:
     return f"+1{digits}"
 
 
+def phone_in_text(text: str) -> Optional[str]:
+    """A valid phone number written somewhere in the message ("call me on 818 555 0199"), or None."""
+    for match in _PHONE_IN_TEXT.finditer(text or ""):
+        try:
+            return clean_phone(match.group(0))
+        except Invalid:
+            continue
+    return None
+
+
 def clean_contact(text: str) -> ContactDetails:
     """A phone number or an e-mail address, found in what the visitor wrote."""
     text = (text or "").strip()

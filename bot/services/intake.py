@@ -185,16 +185,50 @@ def reschedule_booking(
     return _booking_info(new)
 
 
-def record_alert(session: Session, conversation_id: str, kind: str, message: str) -> int:
+@dataclass(frozen=True)
+class AlertRecorded:
+    intake_id: int
+    alert_id: int
+    new: bool  # False when the words were added to the episode's open alert
+
+
+def record_alert(session: Session, conversation_id: str, kind: str, message: str) -> AlertRecorded:
+    """One alert per episode: a red flag of a kind that already has an open (unresolved) alert on
+    this conversation's intake adds its words to that alert instead of raising another."""
     intake = intake_for_conversation(session, conversation_id)
     priority = ALERT_PRIORITY[kind]  # KeyError for a kind that is not a red flag
     kind = AlertKind(kind)
     worst = AlertKind.EMERGENCY if AlertKind.EMERGENCY in (intake.safety_flag, kind) else kind
     intake.safety_flag = worst.value
+    alert = open_alert(session, intake.id, kind)
+    if alert is not None:
+        alert.message = f"{alert.message}\n{message}"
+        alert.updated_at = utcnow()
+        session.flush()
+        return AlertRecorded(intake.id, alert.id, new=False)
     alert = Alert(intake=intake, kind=kind, priority=priority, message=message)
     session.add(alert)
     session.flush()
-    return intake.id
+    return AlertRecorded(intake.id, alert.id, new=True)
+
+
+def open_alert(session: Session, intake_id: int, kind: AlertKind) -> Optional[Alert]:
+    return session.scalars(
+        select(Alert).where(Alert.intake_id == intake_id, Alert.kind == kind, Alert.resolved_at.is_(None))
+        .order_by(Alert.id.desc()).limit(1)
+    ).first()
+
+
+def add_to_emergency(session: Session, conversation_id: str, message: str,
+                     callback_phone: Optional[str] = None) -> AlertRecorded:
+    """A message sent during an emergency episode: its words, and a callback number once, on the
+    episode's alert (opened if staff resolved it meanwhile)."""
+    recorded = record_alert(session, conversation_id, AlertKind.EMERGENCY, message)
+    if callback_phone:
+        alert = session.get(Alert, recorded.alert_id)
+        alert.callback_phone = callback_phone
+        session.flush()
+    return recorded
 
 
 def save_callback(
@@ -210,7 +244,8 @@ def save_callback(
 
 
 __all__ = [
-    "BookingInfo", "SlotTaken", "book", "cancel_booking", "find_booking", "record_alert",
+    "AlertRecorded", "BookingInfo", "SlotTaken", "add_to_emergency", "book", "cancel_booking", "find_booking",
+    "open_alert", "record_alert",
     "record_consent", "reschedule_booking", "save_callback", "save_screening_answer",
     "note_concerns", "set_concern", "set_consultation_only", "taken_starts",
 ]

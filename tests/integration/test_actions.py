@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
@@ -224,7 +225,8 @@ ADVERSE_TEXT = "my left eyelid is drooping since my botox last week"
 async def test_emergency(app, db, profile):
     tracker = make_tracker(text=EMERGENCY_TEXT, intent="report_emergency", slots={"full_name": "Jane Doe"})
     events, messages = await run(ActionHandleRedFlag(app), tracker)
-    assert events == [{"event": "slot", "timestamp": None, "name": "safety_flag", "value": "emergency"}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "safety_flag", "value": "emergency"},
+                      {"event": "slot", "timestamp": None, "name": "emergency_over", "value": None}]
     assert len(messages) == 1
     text = messages[0]["text"]
     assert "call 911" in text and "emergency room" in text and profile.phone in text
@@ -243,9 +245,15 @@ async def test_emergency_words_beat_an_adverse_effect_intent(app, db):
     assert events[0]["value"] == "emergency" and "911" in messages[0]["text"]
 
 
+def at_clinic_time(app, year, month, day, hour, minute=0):
+    """The App with its clock set to a clinic-local time."""
+    when = datetime(year, month, day, hour, minute, tzinfo=app.profile.timezone)
+    return replace(app, clock=lambda: when)
+
+
 async def test_adverse_effect_offers_a_callback(app, db):
     tracker = make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect")
-    events, messages = await run(ActionHandleRedFlag(app), tracker)
+    events, messages = await run(ActionHandleRedFlag(at_clinic_time(app, 2026, 12, 2, 11)), tracker)
     assert events[0]["value"] == "adverse_effect"
     assert "911" not in messages[0]["text"]
     assert "call back today" in messages[0]["text"]
@@ -254,6 +262,26 @@ async def test_adverse_effect_offers_a_callback(app, db):
     with session_scope(db) as session:
         [alert] = session.execute(select(Alert)).scalars().all()
         assert (alert.kind, alert.priority, alert.message) == ("adverse_effect", "high", ADVERSE_TEXT)
+
+
+async def test_adverse_effect_when_closed_offers_a_call_at_the_next_opening(app, db):
+    tracker = make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect")
+    friday_evening = at_clinic_time(app, 2026, 12, 4, 18, 30)
+    _, messages = await run(ActionHandleRedFlag(friday_evening), tracker)
+    assert "closed now and opens Monday, December 7 at 10:00 am" in messages[0]["text"]
+    assert "call back today" not in messages[0]["text"] and "911" in messages[0]["text"]
+    assert "/human_handoff" in payloads(messages) and "/deny" in payloads(messages)
+
+
+async def test_repeated_adverse_effect_adds_to_one_alert_and_mails_once(app, db, monkeypatch):
+    mailed = []
+    monkeypatch.setattr("actions.safety.mail_in_background", lambda send, values: mailed.append(values))
+    await run(ActionHandleRedFlag(app), make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect"))
+    await run(ActionHandleRedFlag(app), make_tracker(text="and now it is worse", intent="report_adverse_effect"))
+    with session_scope(db) as session:
+        [alert] = session.execute(select(Alert)).scalars().all()
+        assert alert.message == ADVERSE_TEXT + "\nand now it is worse"
+    assert [values["words"] for values in mailed] == [ADVERSE_TEXT]
 
 
 async def test_adverse_effect_after_an_emergency_keeps_the_emergency_flag(app, db):

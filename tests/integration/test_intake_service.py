@@ -16,6 +16,7 @@ from bot.domain.validators import ContactDetails
 from bot.services.intake import (
     BookingInfo,
     SlotTaken,
+    add_to_emergency,
     book,
     cancel_booking,
     find_booking,
@@ -272,25 +273,40 @@ def test_declining_consent_deletes_stored_answers(engine):
 # --- alerts and callbacks ------------------------------------------------------------------------
 
 
-def test_record_alert_sets_the_safety_flag_and_keeps_the_words(engine):
+def test_record_alert_sets_the_safety_flag_and_keeps_one_alert_per_episode(engine):
     words = "my eyelid is drooping since my botox on Monday"
-    intake_id = in_uow(engine, record_alert, "conv-1", "adverse_effect", words)
-    assert _intake(engine, "conv-1").id == intake_id
+    recorded = in_uow(engine, record_alert, "conv-1", "adverse_effect", words)
+    assert recorded.new and _intake(engine, "conv-1").id == recorded.intake_id
     assert _intake(engine, "conv-1").safety_flag == "adverse_effect"
 
-    in_uow(engine, record_alert, "conv-1", "emergency", "I can't swallow")
+    assert in_uow(engine, record_alert, "conv-1", "emergency", "I can't swallow").new
     assert _intake(engine, "conv-1").safety_flag == "emergency"
-    in_uow(engine, record_alert, "conv-1", "adverse_effect", "and a headache")
+    again = in_uow(engine, record_alert, "conv-1", "adverse_effect", "and a headache")
+    assert not again.new and again.alert_id == recorded.alert_id  # added to the open alert
     assert _intake(engine, "conv-1").safety_flag == "emergency"  # emergency wins
 
     with session_scope(engine) as session:
         alerts = session.execute(select(Alert).order_by(Alert.id)).scalars().all()
         assert [(a.intake_id, a.kind, a.priority, a.message) for a in alerts] == [
-            (intake_id, "adverse_effect", "high", words),
-            (intake_id, "emergency", "urgent", "I can't swallow"),
-            (intake_id, "adverse_effect", "high", "and a headache"),
+            (recorded.intake_id, "adverse_effect", "high", words + "\nand a headache"),
+            (recorded.intake_id, "emergency", "urgent", "I can't swallow"),
         ]
         assert all(a.resolved_at is None and a.created_at.utcoffset() == timedelta(0) for a in alerts)
+        assert alerts[0].updated_at.utcoffset() == timedelta(0) and alerts[1].updated_at is None
+        alerts[0].resolved_at = alerts[0].created_at  # staff resolved it: the next report is a new alert
+    assert in_uow(engine, record_alert, "conv-1", "adverse_effect", "it is back").new
+
+
+def test_emergency_words_and_the_callback_number_go_on_the_episode_alert(engine):
+    first = in_uow(engine, record_alert, "conv-1", "emergency", "I can't swallow")
+    later = in_uow(engine, add_to_emergency, "conv-1", "I don't want to go to the ER")
+    with_phone = in_uow(engine, add_to_emergency, "conv-1", "call me 818 555 0199", "+18185550199")
+    assert first.alert_id == later.alert_id == with_phone.alert_id and not later.new
+    with session_scope(engine) as session:
+        alert = session.get(Alert, first.alert_id)
+        assert alert.message.splitlines() == ["I can't swallow", "I don't want to go to the ER",
+                                              "call me 818 555 0199"]
+        assert alert.callback_phone == "+18185550199"
 
 
 def test_record_alert_emergency_first(engine):

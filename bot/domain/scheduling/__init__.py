@@ -25,6 +25,7 @@ Design decisions:
 * The horizon is a calendar one: bookable up to and including the clinic-local date
   `today + consultation.booking_horizon_days`.
 """
+from bot.domain.scheduling.hours import is_open, next_opening
 from bot.domain.scheduling.phrases import PARTS_OF_DAY, WhenRequest, parse_when
 from bot.domain.scheduling.resolution import REASONS, Resolution, resolve_request
 from bot.domain.scheduling.slots import (
@@ -41,6 +42,6 @@ from bot.domain.scheduling.slots import (
 
 __all__ = [
     "PARTS_OF_DAY", "REASONS", "Resolution", "WhenRequest", "describe_slot", "free_slots", "is_bookable_start",
-    "last_bookable_day", "min_notice", "nearest_free", "parse_slot_payload", "parse_when", "resolve_request",
-    "slot_payload", "slot_starts",
+    "is_open", "last_bookable_day", "min_notice", "nearest_free", "next_opening", "parse_slot_payload",
+    "parse_when", "resolve_request", "slot_payload", "slot_starts",
 ]
