@@ -23,11 +23,13 @@ from bot.services.intake import record_consent, save_screening_answer, set_consu
 INTENT_AS_ANSWER = {"affirm": "yes", "deny": "no"}
 
 
-def next_question(app: App, tracker: Tracker) -> Optional[screening.Question]:
-    answered = tracker.get_slot("screening_answers") or {}
+def next_question(app: App, tracker: Tracker, answers: Optional[Dict[Text, Any]] = None
+                  ) -> Optional[screening.Question]:
+    """The first question without a stored answer (one being asked again, or waiting for its
+    detail, has none yet)."""
+    answered = tracker.get_slot("screening_answers") or {} if answers is None else answers
     for question in screening.questions_for(app.profile, tracker.get_slot("concern")):
-        entry = answered.get(question.key)
-        if entry is None or entry.get("pending_detail"):
+        if "value" not in (answered.get(question.key) or {}):
             return question
     return None
 
@@ -47,27 +49,54 @@ class ActionRecordConsent(UsesApp, Action):
         return [SlotSet("consent", Consent.DECLINED.value), SlotSet("screening_answers", None)]
 
 
+def visitor_messages(tracker: Tracker) -> List[Text]:
+    """What the visitor typed in this conversation (button payloads left out)."""
+    return [event.get("text") or "" for event in tracker.events
+            if event.get("event") == "user" and not (event.get("text") or "").startswith("/")]
+
+
 class ActionAskScreeningComplete(UsesApp, Action):
+    """Asks the next question, with progress; a question the visitor already answered in an earlier
+    message (bot.domain.screening.memory) is confirmed in one line and stored instead."""
+
     def name(self) -> Text:
         return "action_ask_screening_complete"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        question = next_question(self.app, tracker)
-        if question is None:
-            return []
-        entry = (tracker.get_slot("screening_answers") or {}).get(question.key) or {}
+        answers = dict(tracker.get_slot("screening_answers") or {})
+        events: List[Dict[Text, Any]] = []
+        while True:
+            question = next_question(self.app, tracker, answers)
+            if question is None:
+                return events
+            entry = answers.get(question.key) or {}
+            told = None if entry else screening.remembered(question, visitor_messages(tracker))
+            if told is None:
+                break
+            flags = screening.flags_for(question, told)
+            with self.app.unit_of_work(for_write=True) as session:
+                save_screening_answer(session, tracker.sender_id, question.key, question.text, told.value, flags)
+            answers[question.key] = {"value": told.value, "flags": flags}
+            self.say(dispatcher, "screening.remembered", words=told.detail)
+            events = [SlotSet("screening_answers", answers)]
+        wording = self.app.wording
         if entry.get("pending_detail"):
-            dispatcher.utter_message(text=question.detail_prompt or self.app.wording.text("screening.more_detail"))
-        elif question.type in ("yes_no", "yes_no_detail"):
-            wording = self.app.wording
-            dispatcher.utter_message(text=question.text, buttons=buttons([
+            dispatcher.utter_message(text=question.detail_prompt or wording.text("screening.more_detail"))
+            return [*events, SlotSet("screening_question", question.key)]
+        questions = screening.questions_for(self.app.profile, tracker.get_slot("concern"))
+        text = " ".join([question.text, wording.text("screening.progress", number=questions.index(question) + 1,
+                                                     total=len(questions))])
+        if entry.get("asked_again"):
+            text = wording.text("screening.ask_again", question=text)
+        if question.type in ("yes_no", "yes_no_detail"):
+            dispatcher.utter_message(text=text, buttons=buttons([
                 (wording.title("buttons.answer_yes"), "/affirm"), (wording.title("buttons.answer_no"), "/deny")]))
         elif question.type == "choice":
-            dispatcher.utter_message(text=question.text, buttons=buttons([
+            dispatcher.utter_message(text=text, buttons=buttons([
                 (question.choice_labels.get(choice, choice), choice) for choice in question.choices]))
         else:
-            dispatcher.utter_message(text=question.text)
-        return [SlotSet("screening_question", question.key)]
+            dispatcher.utter_message(text=text)
+        return [*events, SlotSet("screening_question", question.key)]
 
 
 class ValidateScreeningForm(UsesApp, FormValidationAction):
@@ -82,14 +111,18 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
         if question is None:
             return {"screening_complete": True}
         text = INTENT_AS_ANSWER.get(latest_intent(tracker), str(value))
-        pending = (answers.get(question.key) or {}).get("pending_detail")
-        if pending:
+        entry = answers.get(question.key) or {}
+        if entry.get("pending_detail"):
             parsed = screening.with_detail(question, text)
         else:
             parsed = screening.parse_answer(question, text)
         if isinstance(parsed, screening.AnswerError):
-            dispatcher.utter_message(text=parsed.render(self.app.wording))
-            return {"screening_complete": None}
+            if not entry.get("asked_again") or entry.get("pending_detail"):
+                dispatcher.utter_message(text=parsed.render(self.app.wording))
+                answers[question.key] = {**entry, "asked_again": True}
+                return {"screening_complete": None, "screening_answers": answers}
+            parsed = screening.unclear_answer(question, text)  # asked once again: kept in their words
+            self.say(dispatcher, "screening.noted_unclear")
         if parsed.needs_detail:
             answers[question.key] = {"pending_detail": True}
             return {"screening_complete": None, "screening_answers": answers}
@@ -97,9 +130,7 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
         with self.app.unit_of_work(for_write=True) as session:
             save_screening_answer(session, tracker.sender_id, question.key, question.text, parsed.value, flags)
         answers[question.key] = {"value": parsed.value, "flags": flags}
-        remaining = [q for q in screening.questions_for(self.app.profile, tracker.get_slot("concern"))
-                     if q.key not in answers or answers[q.key].get("pending_detail")]
-        if remaining:
+        if next_question(self.app, tracker, answers) is not None:
             return {"screening_complete": None, "screening_answers": answers}
         return {"screening_complete": True, "screening_answers": answers}
 

@@ -498,7 +498,7 @@ async def test_ask_screening_asks_the_next_question(app, db, profile):
     events, messages = await run(ActionAskScreeningComplete(app),
                                  make_tracker(slots={"screening_answers": answered(keys[:2])}))
     question = screening.questions_for(profile, None)[2]
-    assert messages[0]["text"] == question.text
+    assert messages[0]["text"] == f"{question.text} (3 of 12)"
     assert payloads(messages) == ["/affirm", "/deny"]
     assert events[0]["name"] == "screening_question" and events[0]["value"] == question.key
 
@@ -519,13 +519,44 @@ async def test_screening_affirm_and_deny_intents(app, db, profile):
                                   "infection_at_site": ({"answer": "no"}, [])}
 
 
-async def test_screening_unclear_answer_is_asked_again(app, db, profile):
+async def test_screening_unclear_answer_is_asked_again_once_then_kept_as_unclear(app, db, profile):
     await consent(app)
-    slots, messages = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete",
+    form = ValidateScreeningForm(app)
+    slots, messages = await validate(form, "screening_form", "screening_complete",
                                      "what does that mean?", slots={"screening_answers": {}})
     assert slots["screening_complete"] is None
     assert "Please answer yes or no" in texts(messages)
     assert stored_answers(db) == {}
+    _, asked = await run(ActionAskScreeningComplete(app), make_tracker(slots=slots))
+    assert asked[0]["text"].startswith("To be sure I note it right: Have you ever had an allergy")
+    slots, messages = await validate(form, "screening_form", "screening_complete", "my cousin had that once",
+                                     slots=slots)
+    assert "in your own words" in texts(messages)
+    unclear = {"answer": "unclear", "detail": "my cousin had that once"}
+    assert stored_answers(db) == {"toxin_allergy": (unclear, ["allergy_stop", "unclear_answer"])}
+    assert slots["screening_answers"]["toxin_allergy"]["value"] == unclear  # never a silent yes
+
+
+async def test_never_had_botox_is_a_no_to_an_earlier_side_effect(app, db, profile):
+    await consent(app)
+    keys = general_keys(profile)
+    before = answered(keys[:keys.index("previous_side_effect")])
+    slots, _ = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete",
+                              "I already told you I've never had Botox", slots={"screening_answers": before})
+    assert slots["screening_answers"]["previous_side_effect"] == {"value": {"answer": "no"}, "flags": []}
+
+
+async def test_a_fact_told_earlier_is_confirmed_not_asked_again(app, db, profile):
+    await consent(app)
+    keys = general_keys(profile)
+    before = answered(keys[:keys.index("pregnancy")])
+    told = [user_event("concern_wrinkles", "hi, I'm breastfeeding my 4 month old, can I still get botox?")]
+    _, messages = await run(ActionAskScreeningComplete(app), make_tracker(slots={"screening_answers": before},
+                                                                          events=told))
+    assert texts(messages).startswith('You mentioned "hi, I\'m breastfeeding my 4 month old, can I still get')
+    assert messages[1]["text"].startswith("Do you have a nerve or muscle disease")  # the next one is asked
+    assert stored_answers(db)["pregnancy"] == (
+        {"answer": "yes", "detail": "hi, I'm breastfeeding my 4 month old, can I still get botox?"}, ["pregnancy"])
 
 
 async def test_screening_detail_follow_up(app, db, profile):

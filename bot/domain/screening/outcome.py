@@ -3,16 +3,21 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
-from bot.domain.screening.parsing import UNSURE, YES, ParsedAnswer, answer_from_value
+from bot.domain.screening.parsing import UNCLEAR, UNSURE, YES, ParsedAnswer, answer_from_value
 from bot.domain.screening.questions import NUMBER, STOP_FLAG_SUFFIX, YES_NO, YES_NO_DETAIL, Question
+
+UNCLEAR_FLAG = "unclear_answer"  # the clinician should ask: the visitor's words are the detail
 
 # --- what the answers mean -----------------------------------------------------------------------
 
 
 def flags_for(question: Question, parsed: ParsedAnswer) -> List[str]:
-    """Flags for the clinician raised by one answer; 'unsure' counts as yes (the clinician checks it)."""
+    """Flags for the clinician raised by one answer; 'unsure' and 'unclear' count as yes (the
+    clinician checks them), and 'unclear' is flagged as such."""
     if parsed.key != question.key:
         raise ValueError(f"answer for {parsed.key!r} given for question {question.key!r}")
+    if parsed.answer == UNCLEAR:
+        return [question.flag, UNCLEAR_FLAG] if question.flag else [UNCLEAR_FLAG]
     if question.flag is None:
         return []
     if question.type in (YES_NO, YES_NO_DETAIL):
@@ -47,7 +52,7 @@ def consultation_only(answers: Mapping[str, AnswerLike], questions: Optional[Ite
             raise ValueError(f"answer {key!r} is a stored value: pass `questions` to know the stop items")
         is_stop = key in stop_keys if stop_keys is not None else answer.stop
         given = answer.answer if isinstance(answer, ParsedAnswer) else answer.get("answer")
-        if is_stop and given in (YES, UNSURE):
+        if is_stop and given in (YES, UNSURE, UNCLEAR):
             return True
     return False
 

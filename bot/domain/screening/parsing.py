@@ -10,6 +10,7 @@ from bot.domain.screening.questions import CHOICE, NUMBER, YES_NO, YES_NO_DETAIL
 
 MAX_DETAIL_CHARS = 500
 YES, NO, UNSURE = "yes", "no", "unsure"
+UNCLEAR = "unclear"  # not understood after asking again: stored with the visitor's words, flagged
 
 @dataclass(frozen=True)
 class ParsedAnswer:
@@ -58,7 +59,12 @@ class AnswerError:
 
 # --- understanding answers -----------------------------------------------------------------------
 
-_LEADING_NOISE = re.compile(r"^(?:(?:um+|uh+|erm*|hmm+|well|oh|ah|ok|okay|so|hi|hello)\b[\s,.!]*)+")
+_LEADING_NOISE = re.compile(
+    r"^(?:(?:um+|uh+|erm*|hmm+|well|oh|ah|ok|okay|so|hi|hello|honestly|actually|lol|again"
+    r"|(?:like |as )?i (?:already )?(?:told you|said|mentioned)(?: (?:before|earlier|already))?"
+    r"|like i said|as i said)\b[\s,.!:-]*(?:that\b\s*)?)+")
+# A negation anywhere: such a reply is never read as a silent "yes" (asked again instead).
+_NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|nope|nah)\b|n't\b")
 _UNSURE = re.compile(
     r"^(?:i'?m not sure|i am not sure|not sure|unsure|i (?:really )?(?:don't|do not) know|don't know|dunno"
     r"|(?:i have )?no idea|not certain|i'?m not certain|i (?:can't|cannot|don't|do not) remember"
@@ -143,7 +149,7 @@ def _parse_yes_no(question: Question, text: str) -> Union[ParsedAnswer, AnswerEr
     if answer is None and _YES_STATEMENT.match(body):
         answer = YES  # "I had Dysport in August", "I'm on aspirin": the whole sentence is the detail
     if (answer is None and question.type == YES_NO_DETAIL and len(body) > 3
-            and not body.endswith("?") and not _QUESTION_START.match(body)):
+            and not body.endswith("?") and not _QUESTION_START.match(body) and not _NEGATION.search(body)):
         answer = YES  # "Dysport in August" answers "which product, when" by itself
     if answer is None:
         return AnswerError(question.key, "yes_no_help")
@@ -258,6 +264,12 @@ def parse_answer(question: Question, text: str) -> Union[ParsedAnswer, AnswerErr
     if question.type == NUMBER:
         return _parse_number(question, str(text))
     return _parse_choice(question, str(text))
+
+
+def unclear_answer(question: Question, text: str) -> ParsedAnswer:
+    """A reply that was neither yes nor no, twice: kept in the visitor's words for the clinician."""
+    detail = " ".join((text or "").split())[:MAX_DETAIL_CHARS] or None
+    return ParsedAnswer(question.key, UNCLEAR, detail, False, question.stop)
 
 
 def with_detail(question: Question, text: str) -> Union[ParsedAnswer, AnswerError]:

@@ -18,7 +18,7 @@ CHOICE = "choice"
 TYPES = (YES_NO, YES_NO_DETAIL, NUMBER, CHOICE)
 STOP_FLAG_SUFFIX = "_stop"  # the flag of a stop question, and only that flag, ends so (e.g. allergy_stop)
 
-_COMMON_FIELDS = ("key", "text", "type", "flag", "stop")
+_COMMON_FIELDS = ("key", "text", "type", "flag", "stop", "remember")
 _TYPE_FIELDS = {
     YES_NO: (),
     YES_NO_DETAIL: ("detail_prompt",),
@@ -46,6 +46,9 @@ class Question:
     choice_labels: Mapping[str, str] = field(default_factory=dict, hash=False)  # choice value -> label
     choice_words: Mapping[str, Tuple[str, ...]] = field(default_factory=dict, hash=False)  # value -> visitors' words
     concern: Optional[str] = None  # None for the general questions
+    # Words that answer the question when said earlier in the chat: phrases meaning yes (yes/no),
+    # or patterns with one group, the number (number); see bot.domain.screening.memory.
+    remember: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,23 @@ def _choices(raw: Any, path: str) -> Dict[str, Any]:
     return {"choices": tuple(labels), "choice_labels": labels, "choice_words": words_by_value}
 
 
+def _remember(raw: Any, kind: str, path: str) -> Tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(item, str) and item.strip() for item in raw):
+        raise ProfileError(path, "must be a list of phrases (or, for a number question, patterns)")
+    if raw and kind == CHOICE:
+        raise ProfileError(path, "is only for yes/no and number questions")
+    if kind == NUMBER:
+        for item in raw:
+            try:
+                groups = re.compile(item).groups
+            except re.error as problem:
+                raise ProfileError(path, f"{item!r} is not a valid pattern: {problem}") from None
+            if groups != 1:
+                raise ProfileError(path, f"{item!r} must have exactly one group, the number")
+        return tuple(raw)
+    return tuple(" ".join(item.lower().split()) for item in raw)
+
+
 def _question(entry: Any, path: str, concern: Optional[str]) -> Question:
     if not isinstance(entry, dict):
         raise ProfileError(path, "must be a mapping")
@@ -127,6 +147,7 @@ def _question(entry: Any, path: str, concern: Optional[str]) -> Question:
         "flag": None if entry.get("flag") is None else _identifier(entry["flag"], f"{path}.flag"),
         "stop": _need_bool(entry, "stop", path),
     }
+    fields["remember"] = _remember(entry.get("remember", []), kind, f"{path}.remember")
     if fields["stop"] and kind not in (YES_NO, YES_NO_DETAIL):
         raise ProfileError(f"{path}.stop", "only a yes/no question can be a stop question")
     # Stored flags alone must tell whether booking stops (see stop_flagged), hence the naming rule.

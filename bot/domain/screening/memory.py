@@ -1,0 +1,64 @@
+"""Screening facts the visitor already told: "I'm breastfeeding" or "about 16 headache days a month"
+in an earlier message answers that question, so it is confirmed, not asked again. A sentence about
+someone else ("my sister is pregnant") answers nothing.
+
+The words are the profile's (`remember:` on a question): yes/no questions list phrases that mean
+yes ("breastfeeding"); a negation just before the phrase ("not pregnant") means no. Number
+questions list patterns whose one group is the number.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from bot.domain.screening.parsing import NO, YES, ParsedAnswer, _words_to_digits
+from bot.domain.screening.questions import NUMBER, YES_NO, YES_NO_DETAIL, Question
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:my|her|his|our|a)\s+(?:sister|friend|wife|daughter|mom|mum|mother|cousin|partner|girlfriend"
+    r"|colleague|coworker|neighbou?r|aunt|niece|husband|boyfriend|son|dad|father|brother)\b|\b(?:she|he)\s+(?:is|was|takes|has)\b",
+    re.IGNORECASE)
+_NEGATED_BEFORE = re.compile(r"(?:\b(?:not|no|never|nor)|n't)\s+(?:\w+\s+){0,2}$")
+
+
+def _sentences(text: str) -> Iterable[str]:
+    for match in _SENTENCE.finditer(text or ""):
+        sentence = " ".join(match.group(0).split())
+        if sentence:
+            yield sentence
+
+
+def _yes_no(question: Question, sentence: str) -> Optional[ParsedAnswer]:
+    lowered = sentence.lower().replace("\u2019", "'")
+    for phrase in question.remember:
+        for match in re.finditer(rf"\b{re.escape(phrase)}\b", lowered):
+            if _NEGATED_BEFORE.search(lowered[:match.start()]):
+                return ParsedAnswer(question.key, NO, sentence, stop=question.stop)
+            return ParsedAnswer(question.key, YES, sentence, stop=question.stop)
+    return None
+
+
+def _number(question: Question, sentence: str) -> Optional[ParsedAnswer]:
+    lowered = _words_to_digits(sentence.lower())
+    for pattern in question.remember:
+        match = re.search(pattern, lowered)
+        if match:
+            value = int(float(match.group(1)) + 0.5)
+            if question.min <= value <= question.max:
+                return ParsedAnswer(question.key, value, sentence, stop=question.stop)
+    return None
+
+
+def remembered(question: Question, messages: Iterable[str]) -> Optional[ParsedAnswer]:
+    """The answer the visitor's earlier messages give to `question` (the latest wins), or None."""
+    if not question.remember or question.type not in (YES_NO, YES_NO_DETAIL, NUMBER):
+        return None
+    found = None
+    for message in messages:
+        for sentence in _sentences(message):
+            if _SOMEONE_ELSE.search(sentence):  # "my sister is pregnant" is not the visitor's answer
+                continue
+            answer = _number(question, sentence) if question.type == NUMBER else _yes_no(question, sentence)
+            found = answer or found
+    return found

@@ -1,0 +1,49 @@
+"""Facts told before the screening (bot/domain/screening/memory.py) and replies that are never a
+silent yes (bot/domain/screening/parsing.py)."""
+import pytest
+
+from bot.domain import screening
+from bot.domain.profile import load_profile
+from bot.settings import PROJECT_ROOT
+
+PROFILE = load_profile(PROJECT_ROOT / "clinic" / "profile.yml")
+QUESTIONS = {q.key: q for q in screening.questions_for(PROFILE, "migraine")}
+
+
+@pytest.mark.parametrize("key, messages, answer", [
+    ("pregnancy", ["I'm breastfeeding at the moment, is botox safe?"], "yes"),
+    ("pregnancy", ["I am not pregnant or anything"], "no"),
+    ("pregnancy", ["we are trying to conceive next year"], "yes"),
+    ("bleeding", ["I take warfarin for my heart valve"], "yes"),
+    ("headache_days", ["I have about 16 headache days a month. They last for days."], 16),
+    ("headache_days", ["honestly I get migraines around 20 days a month"], 20),
+    ("headache_days", ["eighteen migraines a month"], 18),
+])
+def test_remembered(key, messages, answer):
+    told = screening.remembered(QUESTIONS[key], messages)
+    assert told is not None and told.answer == answer and told.detail
+
+
+@pytest.mark.parametrize("key, messages", [
+    ("pregnancy", ["my sister is pregnant and wants to know if botox is ok"]),
+    ("bleeding", ["my husband takes warfarin, I don't"]),
+    ("headache_days", ["I had 3 migraines this week"]),
+    ("toxin_allergy", ["I'm breastfeeding"]),
+])
+def test_not_remembered(key, messages):
+    assert screening.remembered(QUESTIONS[key], messages) is None
+
+
+@pytest.mark.parametrize("text", [
+    "I already told you I've never had Botox", "like I said, never had it", "honestly never had any toxin",
+])
+def test_a_negation_is_never_a_silent_yes(text):
+    parsed = screening.parse_answer(QUESTIONS["previous_side_effect"], text)
+    assert isinstance(parsed, screening.AnswerError) or parsed.answer == "no"
+
+
+def test_unclear_keeps_the_words_and_is_flagged():
+    question = QUESTIONS["previous_side_effect"]
+    parsed = screening.unclear_answer(question, "  my cousin   did ")
+    assert parsed.value == {"answer": "unclear", "detail": "my cousin did"}
+    assert screening.flags_for(question, parsed) == ["record", "unclear_answer"]
