@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import offer_alternatives, requested_start
-from actions.common import UsesApp, mail_in_background
+from actions.common import UsesApp, latest_text, mail_in_background
 from actions.interruptions import visitor_answer
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.domain import scheduling
@@ -41,12 +41,22 @@ def read_choice(text: Text) -> Optional[Text]:
 
 
 class ActionStartManageBooking(UsesApp, Action):
+    """Starts from what is known: the booking made in this conversation (its reference and the
+    contact it was made with) and what the request itself says ("move it to next Friday morning").
+    The form's validators check these like typed answers."""
+
     def name(self) -> Text:
         return "action_start_manage_booking"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        return [SlotSet(slot, None) for slot in ("booking_reference", "contact", "manage_choice",
-                                                 "preferred_time")]
+        text = latest_text(tracker)
+        issued = tracker.get_slot("booking_reference_issued")
+        reference = find_reference(text) or issued
+        contact = tracker.get_slot("contact") if issued and reference == issued else None
+        choice = read_choice(text)
+        asked_time = choice == "reschedule" and scheduling.parse_when(text, self.app.now(), self.app.profile)
+        return [SlotSet("booking_reference", reference), SlotSet("contact", contact),
+                SlotSet("manage_choice", choice), SlotSet("preferred_time", text if asked_time else None)]
 
 
 class ValidateManageBookingForm(UsesApp, FormValidationAction):

@@ -40,7 +40,8 @@ class ContactDetails:
     email: Optional[str] = None
 
     def describe(self) -> str:
-        return self.phone or self.email or ""
+        """Both, when both were given ("+18185550199, jane@example.com"); clean_contact reads it back."""
+        return ", ".join(part for part in (self.phone, self.email) if part)
 
 
 def clean_name(text: str) -> str:
@@ -86,12 +87,16 @@ def phone_in_text(text: str) -> Optional[str]:
 
 
 def clean_contact(text: str) -> ContactDetails:
-    """A phone number or an e-mail address, found in what the visitor wrote."""
+    """A phone number, an e-mail address or both, found in what the visitor wrote."""
     text = (text or "").strip()
-    email = _EMAIL_IN_TEXT.search(text)
-    if email:
-        return ContactDetails(email=clean_email(email.group(0)))
-    phone = _PHONE_IN_TEXT.search(text)  # the number without words around it ("call me on ... thanks")
-    if phone:
-        return ContactDetails(phone=clean_phone(phone.group(0)))
-    raise Invalid("contact")
+    email_match = _EMAIL_IN_TEXT.search(text)
+    email = clean_email(email_match.group(0)) if email_match else None
+    rest = text.replace(email_match.group(0), " ") if email_match else text
+    phone_match = _PHONE_IN_TEXT.search(rest)  # the number without words around it ("call me on ... thanks")
+    if phone_match and email:
+        phone = phone_in_text(rest)  # a stray number beside an e-mail is not an error
+    else:
+        phone = clean_phone(phone_match.group(0)) if phone_match else None
+    if not (phone or email):
+        raise Invalid("contact")
+    return ContactDetails(phone=phone, email=email)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from actions.booking import ActionBookConsultation, ValidateBookingForm
 from actions.concern import ActionIdentifyConcern
-from actions.manage import ActionFinishManageBooking, ValidateManageBookingForm
+from actions.manage import ActionFinishManageBooking, ActionStartManageBooking, ValidateManageBookingForm
 from actions.questions import ActionAnswerQuestion
 from actions.safety import ActionHandleMisunderstanding, ActionHandleRedFlag
 from actions.screening import (
@@ -740,3 +740,29 @@ async def test_consent_then_screening_for_another_visitor_is_separate(app, db, p
     slots, _ = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete", "no", intent="deny",
                               slots={"screening_answers": {}})
     assert slots["screening_answers"]["toxin_allergy"]["value"] == {"answer": "no"}
+
+
+async def test_manage_starts_from_the_booking_made_in_this_conversation(app, db, existing):
+    text = "move my appointment to next Friday morning"
+    tracker = make_tracker(slots={"booking_reference_issued": existing.reference, "contact": "+18185550199"},
+                           text=text, intent="manage_booking")
+    events, _ = await run(ActionStartManageBooking(app), tracker)
+    assert {e["name"]: e["value"] for e in events} == {
+        "booking_reference": existing.reference, "contact": "+18185550199", "manage_choice": "reschedule",
+        "preferred_time": text}
+
+
+async def test_manage_without_a_booking_here_asks_for_everything(app, db):
+    events, _ = await run(ActionStartManageBooking(app), make_tracker(text="I need to change my booking",
+                                                                      intent="manage_booking"))
+    assert {e["name"]: e["value"] for e in events} == {
+        "booking_reference": None, "contact": None, "manage_choice": "reschedule", "preferred_time": None}
+
+
+async def test_manage_either_contact_given_at_booking_finds_it(app, db, profile):
+    both = ContactDetails(phone="+18185550199", email="jane@example.com")
+    booking = in_uow(db, book, profile, "conv-both", "Jane Doe", both, free_start(db, profile), concern="acne")
+    for typed in ("jane@example.com", "818 555 0199"):
+        slots, _ = await validate(ValidateManageBookingForm(app), "manage_booking_form", "contact", typed,
+                                  slots={"booking_reference": booking.reference})
+        assert slots["contact"], typed

@@ -135,7 +135,10 @@ def test_clean_email_refuses(text, wording):
     ("you can reach me at Jane.Doe@Example.COM thanks", ContactDetails(email="jane.doe@example.com")),
     ("email me at jane.doe+spa@example.co.uk please", ContactDetails(email="jane.doe+spa@example.co.uk")),
     ("mail me: bob@mail.example.org, or call", ContactDetails(email="bob@mail.example.org")),
-    ("818 555 0199 or jane@example.com", ContactDetails(email="jane@example.com")),  # e-mail wins
+    # both given together: both kept (issue #10), so cancelling by either works
+    ("818 555 0199 or jane@example.com", ContactDetails(phone="+18185550199", email="jane@example.com")),
+    ("jane@example.com, phone 818-555-0199", ContactDetails(phone="+18185550199", email="jane@example.com")),
+    ("jane@example.com, flat 12", ContactDetails(email="jane@example.com")),  # a stray number is no phone
     ("818 555 0199", ContactDetails(phone="+18185550199")),
     ("it's 818 555 0199", ContactDetails(phone="+18185550199")),
     ("my number is (818) 555-0199", ContactDetails(phone="+18185550199")),
@@ -150,6 +153,8 @@ def test_contact_describe():
     assert ContactDetails(phone="+18185550199").describe() == "+18185550199"
     assert ContactDetails(email="a@b.co").describe() == "a@b.co"
     assert ContactDetails().describe() == ""
+    both = ContactDetails(phone="+18185550199", email="a@b.co")
+    assert both.describe() == "+18185550199, a@b.co" and clean_contact(both.describe()) == both
 
 
 @pytest.mark.parametrize("text", ["nothing", "", "tomorrow please", "my email is jane at example dot com"])
