@@ -16,10 +16,13 @@ from actions.interruptions import visitor_answer
 from bot.adapters.rasa_events import offered_buttons
 from bot.composition import App
 from bot.domain import scheduling
+from bot.domain.formatting import clock, day_in_words
 from bot.domain.validators import clean_contact, clean_name
 from bot.services.intake import SlotTaken, book, taken_starts
 
 MAX_SLOT_BUTTONS = 6
+# Reasons the office hours explain; a taken or passed time inside them needs no reminder.
+OFFICE_HOURS_REASONS = {"unparsed", "closed_day", "outside_hours"}
 
 
 def slot_buttons(app: App, starts) -> List[Dict[Text, Text]]:
@@ -49,6 +52,21 @@ def offer_alternatives(app: App, dispatcher: CollectingDispatcher, reason: Text,
     say(app, dispatcher, "booking.alternatives", reason=reason, buttons=slot_buttons(app, nearest))
 
 
+def reason_in_words(app: App, resolution: scheduling.Resolution) -> Text:
+    """Why the request can't be booked as it is, naming the day and window that were asked for."""
+    wording, request = app.wording, resolution.request
+    if resolution.reason not in scheduling.REASONS:
+        return wording.text("booking.reason.other")
+    if request is None:
+        return wording.text(f"booking.reason.{resolution.reason}")
+    window = "".join(" " + part for part in (
+        wording.text("booking.window.part", part=request.part_of_day) if request.part_of_day else "",
+        wording.text("booking.window.after", time=clock(request.after)) if request.after else "",
+        wording.text("booking.window.before", time=clock(request.before)) if request.before else "",
+    ) if part)
+    return wording.text(f"booking.reason.{resolution.reason}", day=day_in_words(request.day), window=window)
+
+
 def requested_start(app: App, dispatcher: CollectingDispatcher, text: Text) -> Optional[Text]:
     """The slot payload for a free, bookable time the visitor asked for; otherwise tell them why
     not, offer the nearest free times as buttons, and return None."""
@@ -56,9 +74,8 @@ def requested_start(app: App, dispatcher: CollectingDispatcher, text: Text) -> O
     resolution = scheduling.resolve_request(clinic, text, current, taken_now(app, current))
     if resolution.reason == "ok" and resolution.start is not None:
         return scheduling.slot_payload(resolution.start)
-    known = resolution.reason in scheduling.REASONS
-    reason = app.wording.text(f"booking.reason.{resolution.reason}" if known else "booking.reason.other")
-    if resolution.reason != "need_time":
+    reason = reason_in_words(app, resolution)
+    if resolution.reason in OFFICE_HOURS_REASONS:
         reason = app.wording.text("booking.office_hours", reason=reason)
     if resolution.alternatives:
         say(app, dispatcher, "booking.alternatives", reason=reason,

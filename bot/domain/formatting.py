@@ -1,7 +1,7 @@
 """Times and dates in words, one way everywhere: replies, e-mails, the staff pages and the CLI."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Union
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -22,7 +22,12 @@ def day_abbr(weekday: int) -> str:
 
 def slot_in_words(local: datetime) -> str:
     """A local start time as the assistant says it: 'Tuesday, November 24 at 3:00 pm'."""
-    return f"{WEEKDAYS[local.weekday()].capitalize()}, {MONTHS[local.month - 1]} {local.day} at {clock(local)}"
+    return f"{day_in_words(local.date())} at {clock(local)}"
+
+
+def day_in_words(day: date) -> str:
+    """A date as the assistant says it: 'Tuesday, November 24'."""
+    return f"{WEEKDAYS[day.weekday()].capitalize()}, {MONTHS[day.month - 1]} {day.day}"
 
 
 def date_and_time(local: datetime) -> str:

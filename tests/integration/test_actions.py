@@ -766,3 +766,14 @@ async def test_manage_either_contact_given_at_booking_finds_it(app, db, profile)
         slots, _ = await validate(ValidateManageBookingForm(app), "manage_booking_form", "contact", typed,
                                   slots={"booking_reference": booking.reference})
         assert slots["contact"], typed
+
+
+async def test_a_time_window_is_kept_and_the_reply_names_it(app, db):
+    wednesday_morning = at_clinic_time(app, 2026, 12, 2, 9)
+    slots, messages = await validate(ValidateBookingForm(wednesday_morning), "booking_form", "preferred_time",
+                                     "tomorrow after 4")
+    assert slots["preferred_time"] is None
+    assert "Here are the free times on Thursday, December 3 after 4:00 pm." in texts(messages)
+    assert "Our office hours" not in texts(messages)
+    offered = slot_starts_in(payloads(messages))
+    assert offered and all(start.astimezone(app.profile.timezone).hour >= 16 for start in offered)

@@ -410,10 +410,27 @@ def test_resolve_day_and_part_of_day_lists_that_window(profile_la):
     assert whole_day.alternatives == slot_starts(profile_la, date(2026, 11, 23))
 
 
-def test_resolve_part_of_day_with_no_slots_falls_back_to_nearest(profile_la):
+def test_resolve_part_of_day_with_no_slots_says_so_and_offers_the_nearest(profile_la):
     result = resolve_request(profile_la, "Friday evening", NOW, [])  # closes at 16:00
-    assert result.reason == "need_time"
+    assert result.reason == "day_full"  # not "the free times for that day"
     assert result.alternatives == on(date(2026, 11, 27), (14, 30), (15, 0), (15, 30))
+
+
+def test_resolve_after_a_time_keeps_the_day_and_the_bound(profile_la):
+    result = resolve_request(profile_la, "monday after 4", NOW, [])
+    assert result.reason == "need_time" and (result.request.after, result.request.before) == (time(16, 0), None)
+    assert result.alternatives == on(date(2026, 11, 23), (16, 0), (16, 30))
+    before = resolve_request(profile_la, "tuesday before 11:30am", NOW, [])
+    assert before.alternatives == on(date(2026, 11, 24), (10, 0), (10, 30), (11, 0))
+    assert resolve_request(profile_la, "monday from 2pm", NOW, []).alternatives[0] == la(2026, 11, 23, 14, 0)
+
+
+def test_resolve_after_a_time_when_that_is_full_offers_the_nearest_after_it(profile_la):
+    taken = [la(2026, 11, 23, 16, 0), la(2026, 11, 23, 16, 30)]
+    result = resolve_request(profile_la, "monday after 4", NOW, taken)
+    assert result.reason == "day_full"
+    # Tuesday and Wednesday, still after 4
+    assert result.alternatives == [*on(date(2026, 11, 24), (16, 0), (16, 30)), la(2026, 11, 25, 16, 0)]
 
 
 def test_resolve_unparsed_offers_the_first_free_slots(profile_la):

@@ -84,7 +84,7 @@ def test_every_key_in_the_catalog_is_used(wording, used):
 
 def test_every_scheduling_reason_has_words(wording):
     for reason in (*(reason for reason in REASONS if reason != "ok"), "other"):
-        assert wording.text(f"booking.reason.{reason}")
+        assert wording.text(f"booking.reason.{reason}", day="Monday, November 23", window="")
 
 
 def test_every_entry_renders_with_the_clinic_facts_and_named_values(wording):

@@ -25,6 +25,12 @@ class WhenRequest:
     time: time | None
     part_of_day: str | None  # 'morning' | 'afternoon' | 'evening' | None
     text: str
+    after: time | None = None  # "after 4", "from 2pm": starts at or after this
+    before: time | None = None  # "before noon", "earlier than 3": starts before this
+
+    @property
+    def has_window(self) -> bool:
+        return self.after is not None or self.before is not None
 
 
 _CONNECTOR = r"(?:(?:\bat|\baround|\babout|\bby)\s+|@\s*)?"
@@ -49,6 +55,14 @@ _TIME_PATTERNS = (
     # monday 3, tomorrow 11
     re.compile(rf"\b(?:{_WEEKDAY_WORD}|today|tomorrow)\s+(?P<tok>(?P<h>1[0-2]|0?[1-9])){_NOT_DATE_AFTER}"),
 )
+
+# "after 4", "from 2:30 pm", "later than 3", "before noon", "no earlier than 11" (a window, not a time)
+_WINDOW = re.compile(
+    r"\b(?P<word>after|from|later than|no earlier than|not before|before|earlier than|no later than|not after)"
+    r"\s+(?:about\s+|around\s+)?(?:(?P<noon>noon|midday)|(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?:(?P<ap>[ap])\.?m\b\.?)?"
+    r"(?:\s*o'?\s*clock)?)(?![\d/:-]|\s*(?:st|nd|rd|th)\b)"
+)
+_STARTS_AFTER = {"after", "from", "later than", "no earlier than", "not before"}
 
 _PART_PATTERN = re.compile(
     r"\b(?P<this>this\s+|in\s+the\s+)?(?<!good\s)(?P<part>morning|afternoon|evening)s?\b|\b(?P<tonight>tonight)\b"
@@ -93,6 +107,24 @@ def _hour_24(hour: int, minute: int, ampm: str | None, part: str | None) -> time
     if part in ("afternoon", "evening") or 1 <= hour <= 7:
         return time(hour if hour == 12 else hour + 12, minute)
     return time(hour, minute)  # 8-12 without am/pm: 8-11 am, 12 noon
+
+
+def _take_window(text: str, part: str | None) -> tuple[time | None, time | None, str]:
+    """The "after"/"before" bounds in text, and the text without them."""
+    after = before = None
+    for match in list(_WINDOW.finditer(text)):
+        if match["noon"]:
+            bound: time | None = time(12, 0)
+        else:
+            bound = _hour_24(int(match["h"]), int(match["m"] or 0), match["ap"], part)
+        if bound is None:
+            continue
+        if match["word"] in _STARTS_AFTER:
+            after = bound
+        else:
+            before = bound
+        text = text.replace(match.group(0), " ", 1)
+    return after, before, text
 
 
 def _take_time(text: str, part: str | None) -> tuple[time | None, str]:
@@ -219,6 +251,7 @@ def parse_when(text: str, now: datetime, profile: ClinicProfile) -> WhenRequest 
     if part_match:
         part = "evening" if part_match["tonight"] else part_match["part"]
         today_hint = bool(part_match["tonight"] or (part_match["this"] or "").startswith("this"))
+    after, before, cleaned = _take_window(cleaned, part)
     wanted, cleaned = _take_time(cleaned, part)  # before the part words go: "3 in the afternoon"
     cleaned = _PART_PATTERN.sub(" ", cleaned)
     next_week = bool(_NEXT_WEEKDAY.search(cleaned))
@@ -233,6 +266,9 @@ def parse_when(text: str, now: datetime, profile: ClinicProfile) -> WhenRequest 
             day = today
         elif wanted is not None:  # a time alone: today, or tomorrow once that time has passed
             day = today if wanted > local_now.time() else today + timedelta(days=1)
+        elif after is not None or before is not None:  # "after 4" alone: today while it can be
+            bound = after or before
+            day = today if bound > local_now.time() or (after and before is None) else today + timedelta(days=1)
         else:
             return None
     else:
@@ -250,6 +286,6 @@ def parse_when(text: str, now: datetime, profile: ClinicProfile) -> WhenRequest 
         named = _WEEKDAY.search(fragment)
         if named and WEEKDAYS[day.weekday()][:3] != named.group()[:3]:
             return None  # "Tuesday the 25th" when the 25th is a Wednesday: ask, do not guess
-    return WhenRequest(day=day, time=wanted, part_of_day=part, text=text.strip())
+    return WhenRequest(day=day, time=wanted, part_of_day=part, text=text.strip(), after=after, before=before)
 
 

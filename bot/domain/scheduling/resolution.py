@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from bot.domain.profile import ClinicProfile
-from bot.domain.scheduling.phrases import parse_when
+from bot.domain.scheduling.phrases import WhenRequest, parse_when
 from bot.domain.scheduling.slots import (
     _instants,
     _is_taken,
     _local,
     _require_aware,
+    free_slots,
     is_bookable_start,
     last_bookable_day,
     min_notice,
@@ -20,7 +21,7 @@ from bot.domain.scheduling.slots import (
     slot_starts,
 )
 
-REASONS = ("ok", "unparsed", "past", "too_far", "closed_day", "outside_hours", "taken", "need_time")
+REASONS = ("ok", "unparsed", "past", "too_far", "closed_day", "outside_hours", "taken", "need_time", "day_full")
 # A slot belongs to a part of day by its local start time: [from, to).
 _PART_WINDOWS = {
     "morning": (time(0, 0), time(12, 0)),
@@ -39,6 +40,7 @@ class Resolution:
     start: datetime | None
     reason: str
     alternatives: list[datetime] = field(default_factory=list)
+    request: WhenRequest | None = None  # what was read from the words (day, part of day, window)
 
 
 def _in_part(start: datetime, part: str | None) -> bool:
@@ -73,9 +75,10 @@ def resolve_request(
 ) -> Resolution:
     """Turn a visitor's words (or a slot button payload) into a bookable start, or say why not.
 
-    Reasons: ok | unparsed | past | too_far | closed_day | outside_hours | taken | need_time.
+    Reasons: ok | unparsed | past | too_far | closed_day | outside_hours | taken | need_time | day_full.
     Every non-ok reason carries up to 3 nearest free slots, except need_time, which lists the free
-    slots of that day (or of that part of the day), falling back to the 3 nearest when none.
+    slots of that day (or of that part of the day, or after/before the time asked); day_full says
+    nothing there is free and carries the nearest (after the time asked, when one was).
     'past' also covers a start sooner than the minimum notice; 'outside_hours' covers a time off
     the slot grid (e.g. 10:15) and a slot that would end after closing.
     """
@@ -105,7 +108,23 @@ def resolve_request(
     that_day = [
         start for start in slot_starts(profile, request.day)
         if start >= earliest and not _is_taken(start, taken_set) and _in_part(start, request.part_of_day)
+        and _in_window(start.astimezone(tz), request)
     ]
-    return Resolution(None, "need_time", that_day or nearest)
+    if that_day:
+        return Resolution(None, "need_time", that_day, request)
+    if request.after is not None:  # the nearest after what was asked, on later days too
+        later = datetime.combine(request.day, request.after, tzinfo=tz)
+        following = free_slots(profile, taken_set, now, limit=40, after=later - timedelta(seconds=1))  # ~2 days
+        nearest = [start for start in following
+                   if start >= later and _in_window(start.astimezone(tz), request)][:_MAX_ALTERNATIVES] or nearest
+    return Resolution(None, "day_full", nearest, request)
+
+
+def _in_window(start: datetime, request: WhenRequest) -> bool:
+    """Inside the "after"/"before" clock bounds asked for (local time)."""
+    local = start.time()
+    if request.after is not None and local < request.after:
+        return False
+    return request.before is None or local < request.before
 
 
