@@ -9,8 +9,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent
 from actions.concern import record_concerns
+from bot.adapters.rasa_events import offered_within
 from bot.domain.answers import QUESTION_INTENTS, answer_question
 from bot.domain.concerns import read_concern
+
+OFFER_EVERY_TURNS = 3  # the booking offer at most once in this many visitor turns
 
 
 class ActionAnswerQuestion(UsesApp, Action):
@@ -26,7 +29,11 @@ class ActionAnswerQuestion(UsesApp, Action):
         mentioned = named[0] if len(named) == 1 else None
         concern = mentioned or tracker.get_slot("concern")
         answer = answer_question(self.app.profile, self.app.wording, intent, concern)
-        if tracker.active_loop_name is None:
+        booked = tracker.get_slot("booking_reference_issued")
+        if booked:  # after booking: how to change it, not another booking offer
+            answer = "\n".join([answer, self.app.wording.text("answers.after_booking", reference=booked)])
+        if (tracker.active_loop_name is None and not booked
+                and not offered_within(tracker.events, "/request_booking", OFFER_EVERY_TURNS)):
             self.say(dispatcher, "answers.offer_booking", answer=answer)
         else:
             dispatcher.utter_message(text=answer)

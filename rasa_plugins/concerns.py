@@ -41,6 +41,8 @@ MODEL_FILE = "concern_classifier.pkl"
 REPORTS = {"report_emergency", "report_adverse_effect"}
 REPLACEABLE = {"nlu_fallback", "out_of_scope", "inform", "greet", "concern_unclear", "choose_concern",
                "thank", "goodbye", None}
+# Replaced however sure: "hi, I get 16 headache days a month" is about migraine, not a greeting.
+ALWAYS_REPLACED = {"concern_unclear", "nlu_fallback", "greet", None}
 
 
 def example_concern(message: Message) -> Optional[str]:
@@ -147,7 +149,7 @@ class ConcernReader(GraphComponent, IntentClassifier):
             name, confidence = intent.get(INTENT_NAME_KEY), intent.get("confidence") or 0.0
             unsure = confidence < self.config["sure_intent"]
             vague = name in REPLACEABLE or (name or "").startswith(CONCERN_INTENT_PREFIX)
-            if vague and (unsure or name in ("concern_unclear", "nlu_fallback", None)):
+            if vague and (unsure or name in ALWAYS_REPLACED):
                 self._set_intent(message, CONCERN_INTENT_PREFIX + found[0])
             logger.debug("concerns %s; intent %s (%.2f)", found, name, confidence)
         return messages

@@ -48,6 +48,20 @@ def offered_buttons(events: Iterable[Dict[str, Any]]) -> List[Dict[str, str]]:
     return offered
 
 
+def offered_within(events: Iterable[Dict[str, Any]], payload: str, visitor_turns: int) -> bool:
+    """Whether a button with `payload` was offered in the last `visitor_turns` turns."""
+    turns = 0
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind == "user":
+            turns += 1
+            if turns >= visitor_turns:
+                return False
+        elif kind == "bot" and any(button["payload"] == payload for button in event_buttons(event)):
+            return True
+    return False
+
+
 def event_time(timestamp: Any) -> Optional[datetime]:
     try:
         return datetime.fromtimestamp(float(timestamp), tz=timezone.utc)

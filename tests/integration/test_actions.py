@@ -777,3 +777,20 @@ async def test_a_time_window_is_kept_and_the_reply_names_it(app, db):
     assert "Our office hours" not in texts(messages)
     offered = slot_starts_in(payloads(messages))
     assert offered and all(start.astimezone(app.profile.timezone).hour >= 16 for start in offered)
+
+
+async def test_after_booking_an_answer_says_how_to_change_it_and_offers_no_booking(app, db):
+    tracker = make_tracker(intent="ask_consultation", slots={"booking_reference_issued": "K7M2QX"})
+    _, messages = await run(ActionAnswerQuestion(app), tracker)
+    assert "The consultation is free" in texts(messages) and "your reference is K7M2QX" in texts(messages)
+    assert "/request_booking" not in payloads(messages)
+
+
+async def test_the_booking_offer_is_not_repeated_every_answer(app, db):
+    offered = {"event": "bot", "text": "...", "data": {"buttons": [{"title": "Book", "payload": "/request_booking"}]}}
+    recent = [user_event("ask_cost"), offered, user_event("ask_pain")]
+    _, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="ask_pain", events=recent))
+    assert "/request_booking" not in payloads(messages)
+    later = [*recent, user_event("ask_units"), user_event("ask_duration"), user_event("ask_pain")]
+    _, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="ask_pain", events=later))
+    assert "/request_booking" in payloads(messages)
