@@ -18,16 +18,12 @@ def _concern_fact(wording: Wording, concern: Concern, field: str) -> str:
 
 
 def explain_concern(profile: ClinicProfile, wording: Wording, key: str) -> str:
-    """A short explanation of one concern: what it is, how treatment helps, the seed facts."""
+    """Two or three sentences: how treatment helps and its label status. The visitor's problem is
+    not read back to them; doses and timings come when asked ("want to know more?")."""
     concern = profile.concerns[key]
-    lines = [wording.text("concern.what_it_is", name=concern.display_name, description=concern.description),
-             wording.text("concern.how_it_helps", treatment=concern.treatment)]
-    facts = [value for value in (concern.units, concern.frequency, concern.onset) if value]
-    if facts:
-        lines.append(" ".join(facts))
-    lines.append(wording.text("concern.label", label_status=concern.label_status,
-                              disclaimer=profile.treatment["results_disclaimer"]))
-    return "\n".join(lines)
+    return " ".join([wording.text("concern.how_it_helps", name=concern.display_name, treatment=concern.treatment),
+                     wording.text("concern.label", label_status=concern.label_status,
+                                  disclaimer=profile.treatment["results_disclaimer"])])
 
 
 def how_it_works(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:

@@ -134,10 +134,10 @@ async def test_identify_one_concern(app, db, profile):
     assert events == [{"event": "slot", "timestamp": None, "name": "concern", "value": "sweating"}]
     assert intake(db).concern == "sweating"
     assert len(messages) == 2
-    assert profile.concerns["sweating"].description in messages[0]["text"]
+    assert profile.concerns["sweating"].description not in messages[0]["text"]  # not read back
     assert "on-label for underarms" in messages[0]["text"]
-    assert "free consultation" in messages[1]["text"]
-    assert payloads(messages) == ["/request_booking", "/ask_duration", "/ask_safety"]
+    assert "Want to know more" in messages[1]["text"] and "free consultation" in messages[1]["text"]
+    assert payloads(messages) == ["/request_booking", "/ask_cost", "/ask_duration", "/ask_safety"]
 
 
 async def test_identify_concern_from_intent(app, db):
