@@ -625,6 +625,11 @@ def test_config_for_the_widget(down):
     config = down.get("/api/config", headers={"Origin": ORIGIN})
     assert config.status_code == 200
     assert config.json()["max_message_chars"] == 50 and config.json()["emergency_number"] == "911"
+    from bot.domain.profile import load_profile
+
+    profile = load_profile(PROJECT_ROOT / "clinic" / "profile.yml")  # what the widget links in replies
+    assert config.json()["phone"] == profile.phone and config.json()["address"] == profile.address
+    assert config.json()["map_url"] == profile.map_url and profile.map_url.startswith("https://")
     assert config.headers["access-control-allow-origin"] == ORIGIN
 
 
