@@ -6,11 +6,13 @@ process's App (bot.composition.process_app); tests hand them one built on a test
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.adapters.rasa_events import alert_payload
 from bot.composition import App, process_app
 from bot.domain.validators import Invalid
 
@@ -40,9 +42,16 @@ class UsesApp:
 
 def say(app: App, dispatcher: CollectingDispatcher, key: Text, *,
         buttons: Optional[List[Dict[Text, Text]]] = None, **values: Any) -> None:
+    """Send the entry `key`. An entry the catalog lists as an alert carries the alert payload as
+    its custom json (bot.adapters.rasa_events): Rasa's REST channel sends that as an item of its
+    own right after the text, and the gateway marks the text with it (docs/chat-api.md)."""
     wording = app.wording
-    dispatcher.utter_message(text=wording.text(key, **values), buttons=[*wording.buttons(key, **values),
-                                                                         *(buttons or [])])
+    text = wording.text(key, **values)
+    alert = wording.alert(key)
+    if alert:  # the REST channel splits a text at blank lines; an alert stays one message
+        text = re.sub(r"\n\s*\n", "\n", text)
+    dispatcher.utter_message(text=text, buttons=[*wording.buttons(key, **values), *(buttons or [])],
+                             json_message=alert_payload() if alert else None)
 
 
 def latest_intent(tracker: Tracker) -> Optional[Text]:

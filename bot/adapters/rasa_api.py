@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 
 import httpx
 
-from bot.adapters.rasa_events import conversation_turns, reply_buttons
+from bot.adapters.rasa_events import conversation_turns, is_alert, reply_buttons
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,24 @@ def _append(items: List[Dict[str, Any]], text: Any, buttons: List[Dict[str, str]
 
 def normalise_replies(replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Rasa REST replies -> [{"text", "buttons"}]: one item per text message; images, custom
-    payloads and other non-text parts are dropped."""
+    payloads and other non-text parts are dropped.
+
+    An alert (bot.adapters.rasa_events.is_alert) is a custom payload that the REST channel sends as
+    an item of its own right after its message's text: that text's item gets `"alert": True`.
+    """
     items: List[Dict[str, Any]] = []
+    latest = None  # the item the previous reply became, which an alert payload marks
     for reply in replies:
+        count = len(items)
         _append(items, reply.get("text"), reply_buttons(reply.get("buttons")))
+        alert = is_alert(reply.get("custom"))
+        if len(items) > count:
+            latest = items[-1]
+        elif not alert:
+            latest = None
+        if alert and latest is not None:
+            latest["alert"] = True
+            latest = None
     return items
 
 

@@ -3,11 +3,26 @@
 
 A visitor turn that is a button's payload ("/intent{...}") is shown as the title of the button the
 assistant offered since the visitor's previous turn: what the visitor saw and chose.
+
+An assistant message that is one of the wording catalog's alerts carries `{"alert": true}` as its
+custom payload (rasa-sdk's json_message, set by actions.common.say); its turn gets `"alert": True`.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
+
+ALERT_FIELD = "alert"
+
+
+def alert_payload() -> Dict[str, Any]:
+    """The custom payload that marks a bot message as an alert."""
+    return {ALERT_FIELD: True}
+
+
+def is_alert(custom: Any) -> bool:
+    """Whether a reply's or event's custom payload marks it as an alert."""
+    return isinstance(custom, dict) and custom.get(ALERT_FIELD) is True
 
 
 def _buttons(raw: Any) -> List[Dict[str, str]]:
@@ -34,6 +49,12 @@ def event_buttons(event: Dict[str, Any]) -> List[Dict[str, str]]:
     """The buttons a `bot` event offered."""
     data = event.get("data")
     return _buttons(data.get("buttons")) if isinstance(data, dict) else []
+
+
+def event_custom(event: Dict[str, Any]) -> Any:
+    """The custom payload of a `bot` event (None when it has none)."""
+    data = event.get("data")
+    return data.get("custom") if isinstance(data, dict) else None
 
 
 def offered_buttons(events: Iterable[Dict[str, Any]]) -> List[Dict[str, str]]:
@@ -71,8 +92,9 @@ def event_time(timestamp: Any) -> Optional[datetime]:
 
 def conversation_turns(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """What was said, oldest first: [{"role": "visitor"|"assistant", "text", "buttons", "time"}]
-    (time an aware UTC datetime or None). Buttons sent without text join the assistant's previous
-    message; everything but `user` and `bot` events (actions, slots, images...) is left out."""
+    (time an aware UTC datetime or None), plus `"alert": True` on an alert. Buttons sent without
+    text join the assistant's previous message; everything but `user` and `bot` events (actions,
+    slots, images...) is left out."""
     turns: List[Dict[str, Any]] = []
     offered: List[Dict[str, str]] = []
     for event in events:
@@ -91,6 +113,8 @@ def conversation_turns(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]
             if isinstance(text, str) and text.strip():
                 turns.append({"role": "assistant", "text": text, "buttons": buttons,
                               "time": event_time(event.get("timestamp"))})
+                if is_alert(event_custom(event)):
+                    turns[-1]["alert"] = True
             elif buttons:
                 if turns and turns[-1]["role"] == "assistant":
                     turns[-1]["buttons"] = turns[-1]["buttons"] + buttons

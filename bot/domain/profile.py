@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -83,6 +84,14 @@ class ClinicProfile:
     treatment: Mapping[str, str]
     concerns: Mapping[str, Concern]
     screening: Screening
+    map_search: Optional[str] = None  # a map search link with {address}, e.g. https://maps.example/?q={address}
+
+    @property
+    def map_url(self) -> Optional[str]:
+        """The link to the clinic's address on a map (the chat widget links the address to it)."""
+        if self.map_search is None:
+            return None
+        return self.map_search.replace("{address}", quote(self.address, safe=""))
 
     @property
     def consultation_minutes(self) -> int:
@@ -122,6 +131,13 @@ def _text(mapping: Any, key: str, path: str, optional: bool = False) -> Optional
     if not isinstance(value, str) or not value.strip():
         raise ProfileError(full, "must be non-empty text")
     return value.strip()
+
+
+def _map_search(clinic: Any) -> Optional[str]:
+    template = _text(clinic, "map_search", "clinic", optional=True)
+    if template is not None and not (template.startswith("https://") and "{address}" in template):
+        raise ProfileError("clinic.map_search", "must be an https:// link with {address} in it")
+    return template
 
 
 def _hhmm(value: Any, key: str) -> time:
@@ -209,6 +225,7 @@ def parse_profile(data: Any) -> ClinicProfile:
         treatment=treatment,
         concerns=concerns,
         screening=screening,
+        map_search=_map_search(clinic),
     )
 
 

@@ -2,6 +2,8 @@
 (clinic/messages.<language>.yml), so a clinic rewords a reply without touching code.
 
 An entry is a text, or a mapping with `text` and `buttons` (each a `title` and a `payload`).
+The catalog's top-level `alerts` list names the entries that are alerts: the chat widget shows
+them at once and emphasised (`role="alert"`), whatever their words; any entry may be one.
 Texts are Python format strings: `{phone}` and the other clinic facts of `profile_facts` are
 filled in for every entry; others (`{when}`, `{reference}`...) are given by the caller. The
 catalog is checked when it loads: an entry that names a placeholder nobody can fill fails then,
@@ -10,7 +12,7 @@ not in the middle of a chat.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -31,6 +33,10 @@ class Button:
 class Entry:
     text: str
     buttons: Tuple[Button, ...] = ()
+    alert: bool = False
+
+
+ALERTS_KEY = "alerts"  # the catalog's list of alert entries; not itself an entry
 
 
 def placeholders(template: str) -> List[str]:
@@ -55,6 +61,15 @@ def _entry(key: str, raw: Any) -> Entry:
     return Entry(raw["text"].strip(), tuple(buttons))
 
 
+def _mark_alerts(entries: Dict[str, Entry], alerts: Any) -> Dict[str, Entry]:
+    if not isinstance(alerts, list) or not all(isinstance(key, str) for key in alerts):
+        raise WordingError(f"wording: {ALERTS_KEY}: must be a list of entry keys")
+    for key in alerts:
+        if key not in entries:
+            raise WordingError(f"wording: {ALERTS_KEY}: no entry {key!r}")
+    return {key: replace(entry, alert=key in alerts) for key, entry in entries.items()}
+
+
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
     """Nested sections become dotted keys: {booking: {done: ...}} -> booking.done."""
     flat: Dict[str, Any] = {}
@@ -77,7 +92,10 @@ class Wording:
     def parse(cls, data: Any, facts: Mapping[str, str], language: str = "en") -> Wording:
         if not isinstance(data, dict):
             raise WordingError("wording: the catalog must be a YAML mapping")
+        data = dict(data)
+        alerts = data.pop(ALERTS_KEY, None) or []
         entries = {key: _entry(key, raw) for key, raw in _flatten(data).items()}
+        entries = _mark_alerts(entries, alerts)
         for key, entry in entries.items():
             for template in (entry.text, *(b.title for b in entry.buttons)):
                 try:
@@ -113,6 +131,10 @@ class Wording:
     def buttons(self, key: str, **values: Any) -> List[Dict[str, str]]:
         """The entry's buttons as Rasa button dicts (titles filled like texts)."""
         return [{"title": self._fill(key, b.title, values), "payload": b.payload} for b in self.entry(key).buttons]
+
+    def alert(self, key: str) -> bool:
+        """Whether the entry is one of the catalog's `alerts` (shown at once and emphasised)."""
+        return self.entry(key).alert
 
     def title(self, key: str, **values: Any) -> str:
         """A text used as a button title (same as `text`, named for where it is used)."""

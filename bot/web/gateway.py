@@ -314,13 +314,16 @@ class Gateway:
         return JSONResponse({"messages": history_from_events(events)})
 
     async def config(self, request: Request) -> Response:
-        """What the widget shows before the first message: who it is talking for, and limits."""
+        """What the widget shows before the first message: who it is talking for, and limits; the
+        phone numbers and the address it turns into links in the assistant's replies."""
         profile = self.profile
         return JSONResponse(
             {
                 "clinic": profile.name,
                 "phone": profile.phone,
                 "emergency_number": profile.emergency_number,
+                "address": profile.address,
+                "map_url": profile.map_url,
                 "max_message_chars": self.max_chars,
             }
         )

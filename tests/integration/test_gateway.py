@@ -116,6 +116,11 @@ class FakeRasa:
             return JSONResponse({"oops": True})
         events = self._log(sender)
         events.append({"event": "user", "timestamp": time.time(), "text": text, "parse_data": {}})
+        if text == "emergency":  # an alert: one bot event; the REST channel sends its custom payload apart
+            events.append({"event": "bot", "timestamp": time.time(), "text": "Call 911 now.",
+                           "data": {"buttons": None, "custom": {"alert": True}}})
+            return JSONResponse([{"recipient_id": sender, "text": "Call 911 now."},
+                                 {"recipient_id": sender, "custom": {"alert": True}}])
         if text == "which area":
             replies = [
                 {"recipient_id": sender, "text": "Where do you sweat most?", "buttons": AREA_BUTTONS},
@@ -515,6 +520,16 @@ def test_history_maps_events_and_shows_the_clicked_button_title(fake_rasa):
         assert item["time"].endswith("+00:00") and item["time"][:4].isdigit()
 
 
+def test_an_alert_is_marked_in_the_chat_and_in_the_history(fake_rasa):
+    client = client_for(make_settings(fake_rasa.url))
+    token = new_session(client)
+    reply = client.post("/api/chat", headers=bearer(token), json={"message": "emergency"}).json()
+    assert reply == {"messages": [{"text": "Call 911 now.", "buttons": [], "alert": True}]}
+    history = client.get("/api/history", headers=bearer(token)).json()["messages"]
+    assert [(m["role"], m["text"], m.get("alert")) for m in history] == [
+        ("visitor", "emergency", None), ("assistant", "Call 911 now.", True)]
+
+
 def test_typed_intent_syntax_is_forwarded_as_plain_text(fake_rasa):
     client = client_for(make_settings(fake_rasa.url))
     token = new_session(client)
@@ -610,6 +625,11 @@ def test_config_for_the_widget(down):
     config = down.get("/api/config", headers={"Origin": ORIGIN})
     assert config.status_code == 200
     assert config.json()["max_message_chars"] == 50 and config.json()["emergency_number"] == "911"
+    from bot.domain.profile import load_profile
+
+    profile = load_profile(PROJECT_ROOT / "clinic" / "profile.yml")  # what the widget links in replies
+    assert config.json()["phone"] == profile.phone and config.json()["address"] == profile.address
+    assert config.json()["map_url"] == profile.map_url and profile.map_url.startswith("https://")
     assert config.headers["access-control-allow-origin"] == ORIGIN
 
 

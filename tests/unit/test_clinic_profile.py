@@ -270,3 +270,21 @@ def test_consultation_fields_used_at_runtime_are_validated(raw, key, mutate):
     with pytest.raises(ProfileError) as info:
         parse_profile(data)
     assert info.value.key == key
+
+
+def test_the_address_links_to_a_map_search(profile):
+    assert profile.map_url == ("https://www.openstreetmap.org/search?query="
+                               "16055%20Ventura%20Blvd%2C%20Suite%20100%2C%20Encino%2C%20CA%2091436")
+
+
+def test_the_map_search_is_optional(raw):
+    data = copy.deepcopy(raw)
+    data["clinic"].pop("map_search")
+    assert parse_profile(data).map_url is None
+
+
+@pytest.mark.parametrize("value", ["http://maps.example/?q={address}", "https://maps.example/?q=",
+                                   "javascript:alert(1)//{address}"])
+def test_a_bad_map_search(raw, value):
+    error = broken(raw, lambda d: d["clinic"].__setitem__("map_search", value))
+    assert error.key == "clinic.map_search" and "{address}" in str(error)

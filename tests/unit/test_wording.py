@@ -117,7 +117,27 @@ def test_an_unknown_key_is_an_error(wording):
     ({"a": {"text": "x", "colour": "red"}}, "unknown fields"),
     ({"a": {"text": "x", "buttons": [{"title": "t"}]}}, "a.buttons[0]: needs a title and a payload"),
     ({"a": "unbalanced {brace"}, "a:"),
+    ({"a": "x", "alerts": "a"}, "alerts: must be a list of entry keys"),
+    ({"a": "x", "alerts": ["b"]}, "alerts: no entry 'b'"),
 ])
 def test_a_broken_catalog_fails_when_it_loads(data, problem):
     with pytest.raises(WordingError, match=problem.replace("[", r"\[").replace("]", r"\]")):
         Wording.parse(data, {})
+
+
+def test_the_emergency_is_an_alert_with_both_numbers_to_call(wording):
+    assert wording.alert("safety.emergency")
+    assert not wording.alert("safety.adverse_effect") and not wording.alert("greet")
+    # The widget turns these into the alert's tap-to-call links.
+    assert {"emergency_number", "phone"} <= set(placeholders(wording.entry("safety.emergency").text))
+
+
+def test_any_entry_may_be_an_alert():
+    wording = Wording.parse({"alerts": ["later.reminder"], "later": {"reminder": {
+        "text": "Please call {emergency_number}.", "buttons": [{"title": "OK", "payload": "/affirm"}]}},
+        "plain": "Hi"}, {"emergency_number": "911"})
+    assert set(wording.entries) == {"later.reminder", "plain"}  # the list is not an entry
+    assert wording.alert("later.reminder") and not wording.alert("plain")
+    assert wording.text("later.reminder") == "Please call 911."
+    assert wording.buttons("later.reminder") == [{"title": "OK", "payload": "/affirm"}]
+    assert not Wording.parse({"plain": "Hi"}, {}).alert("plain")  # no list: no alerts

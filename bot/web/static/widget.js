@@ -6,7 +6,10 @@
  * It adds a launcher button and a chat window (in a shadow root, so page styles and the widget's
  * never mix) and talks to the chat API next to this script (/api/..., CORS for other sites).
  * Plain JS, no framework, no build step. Everything it shows is set with textContent: the
- * visitor's and the assistant's words are never parsed as HTML.
+ * visitor's and the assistant's words are never parsed as HTML. In the assistant's replies, phone
+ * numbers become tel: links and the clinic's address a map link (elements built here, text set with
+ * textContent); a reply marked `alert` (the wording catalog's alerts) is shown with role="alert",
+ * emphasised.
  * Optional attribute: data-title="..." (the window's heading before the clinic name is known).
  */
 (function () {
@@ -76,7 +79,8 @@
     "  font-weight: 600; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }",
     ".launcher:hover { background: #245a5d; }",
     ".launcher svg { width: 20px; height: 20px; fill: currentColor; }",
-    "button:focus-visible, input:focus-visible, .log:focus-visible { outline: 3px solid #f2a900; outline-offset: 2px; }",
+    "button:focus-visible, input:focus-visible, a:focus-visible, .log:focus-visible { outline: 3px solid #f2a900;",
+    "  outline-offset: 2px; }",
     ".dialog { position: fixed; right: 20px; bottom: 84px; z-index: 2147483001; width: 380px;",
     "  height: min(620px, calc(100vh - 104px)); display: flex; flex-direction: column; background: #fff;",
     "  border-radius: 12px; box-shadow: 0 10px 40px rgba(0,0,0,.3); overflow: hidden; }",
@@ -97,6 +101,12 @@
     ".msg .bubble { margin: 0; max-width: 85%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap;",
     "  overflow-wrap: anywhere; }",
     ".msg.assistant .bubble { background: #fff; border: 1px solid #dde3e4; border-bottom-left-radius: 4px; }",
+    ".msg.assistant .bubble a { color: #1f4f52; font-weight: 600; text-decoration: underline; text-underline-offset: 2px; }",
+    ".msg.assistant .bubble.alert { max-width: 92%; background: #fdecea; border: 2px solid #b3261e;",
+    "  border-left-width: 6px; color: #4a0e0a; }",
+    ".msg.assistant .bubble a[href^='tel:'] { white-space: nowrap; }",
+    ".bubble.alert .lead { font-weight: 700; }",
+    ".msg.assistant .bubble.alert a { color: #8a1c1c; font-weight: 700; }",
     ".msg.visitor { justify-content: flex-end; }",
     ".msg.visitor .bubble { background: #2f6f73; color: #fff; border-bottom-right-radius: 4px; }",
     ".note { text-align: center; font-size: .8rem; color: #56646b; margin: 4px 0; }",
@@ -208,18 +218,102 @@
   var token = loadToken();
   var busy = false;
   var historyLoaded = false;
-  var configLoaded = false;
+  var configLoading = null; // the /api/config request, once started (null again if it failed)
   var clinicPhone = null;
+  var emergencyNumber = null;
+  var clinicAddress = null;
+  var mapUrl = null;
   var activeButtons = []; // the quick replies of the assistant's latest turn
+
+  // ---- links in the assistant's replies -----------------------------------------------------
+  // Phone-number-shaped text (US formats: 818 555 0199, (818) 555-0199, +1 818-555-0199), the
+  // clinic's phone and emergency number as /api/config gives them, and the clinic's address.
+  var PHONE = /(?:\+?1[ .\-\u00a0]?)?(?:\(\d{3}\)|\d{3})[ .\-\u00a0]?\d{3}[ .\-\u00a0]?\d{4}/;
+
+  function telHref(number) {
+    return "tel:" + (/^\s*\+/.test(number) ? "+" : "") + number.replace(/\D/g, "");
+  }
+
+  function isWordChar(ch) {
+    return !!ch && /[0-9A-Za-z]/.test(ch);
+  }
+
+  function linkSpans(text) {
+    var found = [];
+    function add(start, end, href, external) {
+      if (isWordChar(text.charAt(start - 1)) || isWordChar(text.charAt(end))) return; // part of a longer word
+      found.push({ start: start, end: end, href: href, external: external });
+    }
+    function exact(needle, href, external) {
+      if (!needle || !href) return;
+      for (var at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
+        add(at, at + needle.length, href, external);
+      }
+    }
+    exact(clinicAddress, mapUrl, true);
+    exact(clinicPhone, clinicPhone && telHref(clinicPhone), false);
+    exact(emergencyNumber, emergencyNumber && telHref(emergencyNumber), false);
+    var phone = new RegExp(PHONE.source, "g");
+    for (var match = phone.exec(text); match; match = phone.exec(text)) {
+      add(match.index, match.index + match[0].length, telHref(match[0]), false);
+    }
+    found.sort(function (a, b) {
+      return a.start - b.start || b.end - a.end;
+    });
+    var kept = [];
+    var end = 0;
+    found.forEach(function (span) {
+      if (span.start >= end) {
+        kept.push(span);
+        end = span.end;
+      }
+    });
+    return kept;
+  }
+
+  // The text as text nodes and <a> elements (never parsed as HTML).
+  function linked(text) {
+    var fragment = document.createDocumentFragment();
+    var at = 0;
+    linkSpans(text).forEach(function (span) {
+      if (span.start > at) fragment.appendChild(document.createTextNode(text.slice(at, span.start)));
+      var attrs = { href: span.href, text: text.slice(span.start, span.end) };
+      if (span.external) {
+        attrs.target = "_blank";
+        attrs.rel = "noopener noreferrer";
+      }
+      fragment.appendChild(el("a", attrs));
+      at = span.end;
+    });
+    if (at < text.length) fragment.appendChild(document.createTextNode(text.slice(at)));
+    return fragment;
+  }
+
+  // An assistant's bubble; an alert is announced at once (role="alert") and its first sentence is bold.
+  function assistantBubble(text, alert) {
+    if (!alert) {
+      var bubble = el("p", { class: "bubble" });
+      bubble.appendChild(linked(text));
+      return bubble;
+    }
+    var node = el("p", { class: "bubble alert", role: "alert", "aria-live": "assertive", "aria-atomic": "true" });
+    var lead = /^\s*[\s\S]*?[.!?](?=\s|$)/.exec(text);
+    var leadText = lead ? lead[0] : text;
+    var strong = el("strong", { class: "lead" });
+    strong.appendChild(linked(leadText));
+    node.appendChild(strong);
+    node.appendChild(linked(text.slice(leadText.length)));
+    return node;
+  }
 
   function scrollDown() {
     scroller.scrollTop = scroller.scrollHeight;
   }
 
-  function addMessage(role, text, time) {
+  function addMessage(role, text, time, alert) {
     var item = el("div", { class: "msg " + role }, [
       el("span", { class: "sr-only", text: role === "visitor" ? "You said: " : "Assistant: " }),
-      el("p", { class: "bubble", text: text }),
+      role === "visitor" ? el("p", { class: "bubble", text: text }) : assistantBubble(text, alert),
     ]);
     if (time) {
       var when = new Date(time);
@@ -279,7 +373,7 @@
 
   function renderAssistant(messages, trailingActive) {
     (messages || []).forEach(function (message) {
-      if (message.text) addMessage("assistant", message.text, message.time);
+      if (message.text) addMessage("assistant", message.text, message.time, message.alert === true);
       if (trailingActive && message.buttons && message.buttons.length) addQuickReplies(message.buttons);
     });
   }
@@ -355,20 +449,29 @@
     saveToken(null);
   }
 
-  async function loadConfig() {
-    if (configLoaded) return;
-    configLoaded = true;
-    try {
-      var config = await call("config", {});
-      if (typeof config.clinic === "string" && config.clinic) titleText.textContent = config.clinic;
-      if (typeof config.emergency_number === "string" && config.emergency_number) {
-        emergency.textContent = config.emergency_number;
-      }
-      if (typeof config.phone === "string") clinicPhone = config.phone;
-      if (config.max_message_chars > 0) input.setAttribute("maxlength", String(config.max_message_chars));
-    } catch (e) {
-      configLoaded = false; // the defaults stay; try again next time
+  function applyConfig(config) {
+    if (typeof config.clinic === "string" && config.clinic) titleText.textContent = config.clinic;
+    if (typeof config.emergency_number === "string" && config.emergency_number) {
+      emergency.textContent = config.emergency_number;
+      emergencyNumber = config.emergency_number;
     }
+    if (typeof config.phone === "string") clinicPhone = config.phone;
+    if (typeof config.address === "string" && config.address) clinicAddress = config.address;
+    if (typeof config.map_url === "string" && /^https:\/\//i.test(config.map_url)) mapUrl = config.map_url;
+    if (config.max_message_chars > 0) input.setAttribute("maxlength", String(config.max_message_chars));
+  }
+
+  // Resolves once the configuration is known (or could not be had: the defaults stay, and the next
+  // call tries again). Replies are rendered after it, so that their numbers and address are linked.
+  function loadConfig() {
+    if (!configLoading) {
+      configLoading = call("config", {})
+        .then(applyConfig)
+        .catch(function () {
+          configLoading = null;
+        });
+    }
+    return configLoading;
   }
 
   async function loadHistory() {
@@ -381,6 +484,7 @@
     setTyping(true);
     try {
       var data = await call("history", { token: token });
+      await loadConfig();
       var messages = data.messages || [];
       var lastVisitor = -1;
       messages.forEach(function (message, index) {
@@ -417,6 +521,7 @@
     try {
       var session = await ensureSession();
       var data = await call("chat", { method: "POST", token: session, body: { message: payload } });
+      await loadConfig();
       renderAssistant(data.messages, true);
     } catch (err) {
       bubble.remove();
