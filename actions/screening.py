@@ -23,15 +23,29 @@ from bot.services.intake import record_consent, save_screening_answer, set_consu
 INTENT_AS_ANSWER = {"affirm": "yes", "deny": "no"}
 
 
-def next_question(app: App, tracker: Tracker, answers: Optional[Dict[Text, Any]] = None
-                  ) -> Optional[screening.Question]:
-    """The first question without a stored answer (one being asked again, or waiting for its
-    detail, has none yet)."""
-    answered = tracker.get_slot("screening_answers") or {} if answers is None else answers
-    for question in screening.questions_for(app.profile, tracker.get_slot("concern")):
-        if "value" not in (answered.get(question.key) or {}):
-            return question
-    return None
+def screening_questions(app: App, tracker: Tracker) -> List[screening.Question]:
+    return screening.questions_for(app.profile, tracker.get_slot("concern"))
+
+
+def next_step(app: App, tracker: Tracker, answers: Optional[Dict[Text, Any]] = None) -> Optional[screening.Step]:
+    """What to ask next (bot.domain.screening.plan): a group, or one question without a stored
+    answer (one being asked again, or waiting for its detail, has none yet)."""
+    answers = tracker.get_slot("screening_answers") or {} if answers is None else answers
+    return screening.next_step(screening_questions(app, tracker), app.profile.screening.groups, answers)
+
+
+def visitor_messages(tracker: Tracker) -> List[Text]:
+    """What the visitor typed in this conversation (button payloads left out)."""
+    return [event.get("text") or "" for event in tracker.events
+            if event.get("event") == "user" and not (event.get("text") or "").startswith("/")]
+
+
+def store_answer(app: App, tracker: Tracker, answers: Dict[Text, Any], question: screening.Question,
+                 parsed: screening.ParsedAnswer) -> None:
+    flags = screening.flags_for(question, parsed)
+    with app.unit_of_work(for_write=True) as session:
+        save_screening_answer(session, tracker.sender_id, question.key, question.text, parsed.value, flags)
+    answers[question.key] = {"value": parsed.value, "flags": flags}
 
 
 class ActionRecordConsent(UsesApp, Action):
@@ -49,15 +63,9 @@ class ActionRecordConsent(UsesApp, Action):
         return [SlotSet("consent", Consent.DECLINED.value), SlotSet("screening_answers", None)]
 
 
-def visitor_messages(tracker: Tracker) -> List[Text]:
-    """What the visitor typed in this conversation (button payloads left out)."""
-    return [event.get("text") or "" for event in tracker.events
-            if event.get("event") == "user" and not (event.get("text") or "").startswith("/")]
-
-
 class ActionAskScreeningComplete(UsesApp, Action):
-    """Asks the next question, with progress; a question the visitor already answered in an earlier
-    message (bot.domain.screening.memory) is confirmed in one line and stored instead."""
+    """Asks the next group or question, with progress. Questions the visitor already answered in an
+    earlier message (bot.domain.screening.memory) are first confirmed in one line each and stored."""
 
     def name(self) -> Text:
         return "action_ask_screening_complete"
@@ -65,32 +73,35 @@ class ActionAskScreeningComplete(UsesApp, Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         answers = dict(tracker.get_slot("screening_answers") or {})
         events: List[Dict[Text, Any]] = []
-        while True:
-            question = next_question(self.app, tracker, answers)
-            if question is None:
-                return events
-            entry = answers.get(question.key) or {}
-            told = None if entry else screening.remembered(question, visitor_messages(tracker))
-            if told is None:
-                break
-            flags = screening.flags_for(question, told)
-            with self.app.unit_of_work(for_write=True) as session:
-                save_screening_answer(session, tracker.sender_id, question.key, question.text, told.value, flags)
-            answers[question.key] = {"value": told.value, "flags": flags}
-            self.say(dispatcher, "screening.remembered", words=told.detail)
-            events = [SlotSet("screening_answers", answers)]
+        told_before = visitor_messages(tracker)
+        for question in screening_questions(self.app, tracker):
+            told = None if answers.get(question.key) else screening.remembered(question, told_before)
+            if told is not None:
+                store_answer(self.app, tracker, answers, question, told)
+                self.say(dispatcher, "screening.remembered", words=told.detail)
+                events = [SlotSet("screening_answers", answers)]
+        step = next_step(self.app, tracker, answers)
+        if step is None:
+            return events
         wording = self.app.wording
+        progress = wording.text("screening.progress", number=step.number, total=step.total)
+        yes_no = buttons([(wording.title("buttons.answer_yes"), "/affirm"),
+                          (wording.title("buttons.answer_no"), "/deny")])
+        if step.is_group:
+            listed = "\n".join(wording.text("screening.group_item", item=question.short)
+                                for question in step.questions)
+            self.say(dispatcher, "screening.group", intro=step.item.text, items=listed, progress=progress)
+            return [*events, SlotSet("screening_question", step.item.key)]
+        question = step.item
+        entry = answers.get(question.key) or {}
         if entry.get("pending_detail"):
             dispatcher.utter_message(text=question.detail_prompt or wording.text("screening.more_detail"))
             return [*events, SlotSet("screening_question", question.key)]
-        questions = screening.questions_for(self.app.profile, tracker.get_slot("concern"))
-        text = " ".join([question.text, wording.text("screening.progress", number=questions.index(question) + 1,
-                                                     total=len(questions))])
+        text = f"{question.text} {progress}"
         if entry.get("asked_again"):
             text = wording.text("screening.ask_again", question=text)
         if question.type in ("yes_no", "yes_no_detail"):
-            dispatcher.utter_message(text=text, buttons=buttons([
-                (wording.title("buttons.answer_yes"), "/affirm"), (wording.title("buttons.answer_no"), "/deny")]))
+            dispatcher.utter_message(text=text, buttons=yes_no)
         elif question.type == "choice":
             dispatcher.utter_message(text=text, buttons=buttons([
                 (question.choice_labels.get(choice, choice), choice) for choice in question.choices]))
@@ -106,11 +117,32 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
     @visitor_answer
     def validate_screening_complete(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        question = next_question(self.app, tracker)
+        step = next_step(self.app, tracker)
         answers = dict(tracker.get_slot("screening_answers") or {})
-        if question is None:
+        if step is None:
             return {"screening_complete": True}
         text = INTENT_AS_ANSWER.get(latest_intent(tracker), str(value))
+        if step.is_group:
+            self.answer_group(tracker, step, text, answers)
+        else:
+            self.answer_question(dispatcher, tracker, step.item, text, answers)
+        done = next_step(self.app, tracker, answers) is None
+        return {"screening_complete": True if done else None, "screening_answers": answers}
+
+    def answer_group(self, tracker: Tracker, step: screening.Step, text: Text, answers: Dict[Text, Any]) -> None:
+        """A plain no ("none of these") answers each of the group's questions no; anything else
+        (a yes, a story, a question) has them asked one by one."""
+        parsed = screening.parse_answer(step.questions[0], text)
+        plain_no = (isinstance(parsed, screening.ParsedAnswer) and parsed.answer == screening.NO
+                    and not parsed.detail and not any(screening.remembered(q, [text]) for q in step.questions))
+        if not plain_no:
+            answers[screening.GROUP_ENTRY + step.item.key] = {"expanded": True}
+            return
+        for question in step.questions:
+            store_answer(self.app, tracker, answers, question, screening.ParsedAnswer(question.key, screening.NO))
+
+    def answer_question(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: screening.Question,
+                        text: Text, answers: Dict[Text, Any]) -> None:
         entry = answers.get(question.key) or {}
         if entry.get("pending_detail"):
             parsed = screening.with_detail(question, text)
@@ -120,19 +152,13 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
             if not entry.get("asked_again") or entry.get("pending_detail"):
                 dispatcher.utter_message(text=parsed.render(self.app.wording))
                 answers[question.key] = {**entry, "asked_again": True}
-                return {"screening_complete": None, "screening_answers": answers}
+                return
             parsed = screening.unclear_answer(question, text)  # asked once again: kept in their words
             self.say(dispatcher, "screening.noted_unclear")
         if parsed.needs_detail:
             answers[question.key] = {"pending_detail": True}
-            return {"screening_complete": None, "screening_answers": answers}
-        flags = screening.flags_for(question, parsed)
-        with self.app.unit_of_work(for_write=True) as session:
-            save_screening_answer(session, tracker.sender_id, question.key, question.text, parsed.value, flags)
-        answers[question.key] = {"value": parsed.value, "flags": flags}
-        if next_question(self.app, tracker, answers) is not None:
-            return {"screening_complete": None, "screening_answers": answers}
-        return {"screening_complete": True, "screening_answers": answers}
+            return
+        store_answer(self.app, tracker, answers, question, parsed)
 
 
 class ActionFinishScreening(UsesApp, Action):

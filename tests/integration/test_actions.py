@@ -486,19 +486,31 @@ async def test_record_consent_declined_keeps_no_answers(app, db):
 
 
 def general_keys(profile, concern=None):
-    return [q.key for q in screening.questions_for(profile, concern)]
+    """The question keys in the order they are asked (a group's questions together)."""
+    steps = screening.plan.steps(screening.questions_for(profile, concern), profile.screening.groups)
+    return [q.key for members in steps for q in members]
+
+
+def one_by_one():
+    """screening_answers with every group answered with more than a no: its questions one by one."""
+    groups = build_app().profile.screening.groups
+    return {screening.GROUP_ENTRY + group.key: {"expanded": True} for group in groups}
 
 
 def answered(keys, answer="no"):
-    return {key: {"value": {"answer": answer}, "flags": []} for key in keys}
+    return {**one_by_one(), **{key: {"value": {"answer": answer}, "flags": []} for key in keys}}
+
+
+def only_answers(answers):
+    return {key: value for key, value in answers.items() if not key.startswith(screening.GROUP_ENTRY)}
 
 
 async def test_ask_screening_asks_the_next_question(app, db, profile):
     keys = general_keys(profile)
     events, messages = await run(ActionAskScreeningComplete(app),
                                  make_tracker(slots={"screening_answers": answered(keys[:2])}))
-    question = screening.questions_for(profile, None)[2]
-    assert messages[0]["text"] == f"{question.text} (3 of 12)"
+    question = {q.key: q for q in screening.questions_for(profile, None)}[keys[2]]
+    assert messages[0]["text"] == f"{question.text} (1 of 4)"  # the first group, one by one
     assert payloads(messages) == ["/affirm", "/deny"]
     assert events[0]["name"] == "screening_question" and events[0]["value"] == question.key
 
@@ -507,23 +519,25 @@ async def test_screening_affirm_and_deny_intents(app, db, profile):
     await consent(app)
     form = ValidateScreeningForm(app)
     slots, messages = await validate(form, "screening_form", "screening_complete", "/affirm", intent="affirm",
-                                     slots={"concern": "clenching", "screening_answers": {}})
+                                     slots={"concern": "clenching", "screening_answers": one_by_one()})
     assert messages == []
     assert slots["screening_complete"] is None
-    assert slots["screening_answers"] == {"toxin_allergy": {"value": {"answer": "yes"}, "flags": ["allergy_stop"]}}
+    assert only_answers(slots["screening_answers"]) == {
+        "toxin_allergy": {"value": {"answer": "yes"}, "flags": ["allergy_stop"]}}
     answers = slots["screening_answers"]
     slots, _ = await validate(form, "screening_form", "screening_complete", "/deny", intent="deny",
                               slots={"concern": "clenching", "screening_answers": answers})
-    assert slots["screening_answers"]["infection_at_site"] == {"value": {"answer": "no"}, "flags": []}
+    second = general_keys(profile)[1]
+    assert slots["screening_answers"][second] == {"value": {"answer": "no"}, "flags": []}
     assert stored_answers(db) == {"toxin_allergy": ({"answer": "yes"}, ["allergy_stop"]),
-                                  "infection_at_site": ({"answer": "no"}, [])}
+                                  second: ({"answer": "no"}, [])}
 
 
 async def test_screening_unclear_answer_is_asked_again_once_then_kept_as_unclear(app, db, profile):
     await consent(app)
     form = ValidateScreeningForm(app)
     slots, messages = await validate(form, "screening_form", "screening_complete",
-                                     "what does that mean?", slots={"screening_answers": {}})
+                                     "what does that mean?", slots={"screening_answers": one_by_one()})
     assert slots["screening_complete"] is None
     assert "Please answer yes or no" in texts(messages)
     assert stored_answers(db) == {}
@@ -554,9 +568,42 @@ async def test_a_fact_told_earlier_is_confirmed_not_asked_again(app, db, profile
     _, messages = await run(ActionAskScreeningComplete(app), make_tracker(slots={"screening_answers": before},
                                                                           events=told))
     assert texts(messages).startswith('You mentioned "hi, I\'m breastfeeding my 4 month old, can I still get')
-    assert messages[1]["text"].startswith("Do you have a nerve or muscle disease")  # the next one is asked
+    assert messages[1]["text"].startswith("Do you have drooping eyelids")  # the next one is asked
     assert stored_answers(db)["pregnancy"] == (
         {"answer": "yes", "detail": "hi, I'm breastfeeding my 4 month old, can I still get botox?"}, ["pregnancy"])
+
+
+async def test_grouped_questions_none_of_these_answers_each_no(app, db, profile):
+    await consent(app)
+    _, asked = await run(ActionAskScreeningComplete(app), make_tracker(slots={"screening_answers": {}}))
+    assert asked[0]["text"].startswith("First, health conditions. Do any of these apply to you? (1 of 4)")
+    assert "- a bleeding problem, or blood thinners" in asked[0]["text"]
+    assert payloads(asked) == ["/deny", "/affirm"]
+    form = ValidateScreeningForm(app)
+    slots, messages = await validate(form, "screening_form", "screening_complete", "none of these",
+                                     slots={"screening_answers": {}})
+    assert messages == [] and slots["screening_complete"] is None
+    group = ["toxin_allergy", "neuromuscular_disease", "swallowing_breathing", "bleeding"]
+    assert stored_answers(db) == {key: ({"answer": "no"}, []) for key in group}  # each item answered no
+    turns = 1
+    while slots["screening_complete"] is None:
+        slots, _ = await validate(form, "screening_form", "screening_complete", "/deny", intent="deny",
+                                  slots={"screening_answers": slots["screening_answers"]})
+        turns += 1
+    assert turns == 4 and len(stored_answers(db)) == 12  # twelve questions in four turns
+
+
+async def test_a_group_answered_with_more_than_no_is_asked_one_by_one(app, db, profile):
+    await consent(app)
+    form = ValidateScreeningForm(app)
+    slots, _ = await validate(form, "screening_form", "screening_complete", "no, but I'm on warfarin",
+                              slots={"screening_answers": {}})
+    assert stored_answers(db) == {}  # nothing assumed
+    _, asked = await run(ActionAskScreeningComplete(app), make_tracker(
+        slots=slots, events=[user_event("inform", "no, but I'm on warfarin")]))
+    assert texts(asked).startswith('You mentioned "no, but I\'m on warfarin"')  # the bleeding item, from memory
+    assert asked[-1]["text"].startswith("Have you ever had an allergy") and "(1 of 4)" in asked[-1]["text"]
+    assert stored_answers(db)["bleeding"][0]["answer"] == "yes"
 
 
 async def test_screening_detail_follow_up(app, db, profile):
@@ -606,7 +653,7 @@ async def test_allergy_yes_means_consultation_only(app, db, profile):
     await consent(app)
     form = ValidateScreeningForm(app)
     slots, _ = await validate(form, "screening_form", "screening_complete", "yes", intent="affirm",
-                              slots={"concern": "acne", "screening_answers": {}})
+                              slots={"concern": "acne", "screening_answers": one_by_one()})
     answers = {**slots["screening_answers"], **answered(general_keys(profile)[1:])}
     events, messages = await run(ActionFinishScreening(app), make_tracker(slots={"screening_answers": answers}))
     assert events == [{"event": "slot", "timestamp": None, "name": "consultation_only", "value": True}]
@@ -735,10 +782,10 @@ async def test_consent_then_screening_for_another_visitor_is_separate(app, db, p
     await consent(app, sender="other-visitor")
     with pytest.raises(PermissionError):
         await validate(ValidateScreeningForm(app), "screening_form", "screening_complete", "no", intent="deny",
-                       slots={"screening_answers": {}})
+                       slots={"screening_answers": one_by_one()})
     in_uow(db, record_consent, SENDER, True)
     slots, _ = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete", "no", intent="deny",
-                              slots={"screening_answers": {}})
+                              slots={"screening_answers": one_by_one()})
     assert slots["screening_answers"]["toxin_allergy"]["value"] == {"answer": "no"}
 
 

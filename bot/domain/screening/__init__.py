@@ -15,6 +15,7 @@ from bot.domain.screening.parsing import (
     unclear_answer,
     with_detail,
 )
+from bot.domain.screening.plan import GROUP_ENTRY, Step, next_step
 from bot.domain.screening.questions import (
     CHOICE,
     NUMBER,
@@ -22,6 +23,7 @@ from bot.domain.screening.questions import (
     TYPES,
     YES_NO,
     YES_NO_DETAIL,
+    Group,
     Question,
     Screening,
     load_questions,
@@ -30,8 +32,9 @@ from bot.domain.screening.questions import (
 )
 
 __all__ = [
-    "CHOICE", "MAX_DETAIL_CHARS", "NO", "NUMBER", "STOP_FLAG_SUFFIX", "TYPES", "UNCLEAR", "UNCLEAR_FLAG", "UNSURE",
-    "YES", "YES_NO", "YES_NO_DETAIL", "AnswerError", "ParsedAnswer", "Question", "Screening", "answer_from_value",
-    "consultation_only", "flags_for", "load_questions", "parse_answer", "questions_for", "remembered",
-    "stop_flagged", "summarize", "unclear_answer", "validate_screening", "with_detail",
+    "CHOICE", "GROUP_ENTRY", "MAX_DETAIL_CHARS", "NO", "NUMBER", "STOP_FLAG_SUFFIX", "TYPES", "UNCLEAR",
+    "UNCLEAR_FLAG", "UNSURE", "YES", "YES_NO", "YES_NO_DETAIL", "AnswerError", "Group", "ParsedAnswer", "Question",
+    "Screening", "Step", "answer_from_value", "consultation_only", "flags_for", "load_questions", "next_step",
+    "parse_answer", "questions_for", "remembered", "stop_flagged", "summarize", "unclear_answer",
+    "validate_screening", "with_detail",
 ]

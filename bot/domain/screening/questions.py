@@ -18,7 +18,7 @@ CHOICE = "choice"
 TYPES = (YES_NO, YES_NO_DETAIL, NUMBER, CHOICE)
 STOP_FLAG_SUFFIX = "_stop"  # the flag of a stop question, and only that flag, ends so (e.g. allergy_stop)
 
-_COMMON_FIELDS = ("key", "text", "type", "flag", "stop", "remember")
+_COMMON_FIELDS = ("key", "text", "type", "flag", "stop", "remember", "short")
 _TYPE_FIELDS = {
     YES_NO: (),
     YES_NO_DETAIL: ("detail_prompt",),
@@ -49,12 +49,24 @@ class Question:
     # Words that answer the question when said earlier in the chat: phrases meaning yes (yes/no),
     # or patterns with one group, the number (number); see bot.domain.screening.memory.
     remember: Tuple[str, ...] = ()
+    short: Optional[str] = None  # the item's words in a group's list ("a bleeding problem or blood thinners")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Questions asked together ("Does any of these apply to you?"): "none of these" answers each
+    one no; anything else asks them one by one."""
+
+    key: str
+    text: str
+    questions: Tuple[str, ...]  # question keys, in the profile's order
 
 
 @dataclass(frozen=True)
 class Screening:
     general: Tuple[Question, ...]
     concerns: Mapping[str, Tuple[Question, ...]]
+    groups: Tuple[Group, ...] = ()
 
 
 
@@ -148,6 +160,7 @@ def _question(entry: Any, path: str, concern: Optional[str]) -> Question:
         "stop": _need_bool(entry, "stop", path),
     }
     fields["remember"] = _remember(entry.get("remember", []), kind, f"{path}.remember")
+    fields["short"] = _need_text(entry, "short", path) if "short" in entry else None
     if fields["stop"] and kind not in (YES_NO, YES_NO_DETAIL):
         raise ProfileError(f"{path}.stop", "only a yes/no question can be a stop question")
     # Stored flags alone must tell whether booking stops (see stop_flagged), hence the naming rule.
@@ -210,8 +223,8 @@ def validate_screening(raw: Any) -> Screening:
     if not isinstance(raw, dict):
         raise ProfileError("screening", "must be a mapping with `general` and `concerns`")
     for name in raw:
-        if name not in ("general", "concerns"):
-            raise ProfileError(f"screening.{name}", "unknown section; expected general or concerns")
+        if name not in ("general", "concerns", "groups"):
+            raise ProfileError(f"screening.{name}", "unknown section; expected general, concerns or groups")
     seen: Dict[str, str] = {}
     general = _question_list(raw.get("general"), "screening.general", None, seen)
     concerns_raw = raw.get("concerns") or {}
@@ -223,7 +236,37 @@ def validate_screening(raw: Any) -> Screening:
             expected = ", ".join(CONCERN_KEYS)
             raise ProfileError(f"screening.concerns.{concern}", f"unknown concern; expected one of {expected}")
         concerns[concern] = _question_list(questions, f"screening.concerns.{concern}", concern, seen)
-    return Screening(general, concerns)
+    return Screening(general, concerns, _groups(raw.get("groups") or [], general))
+
+
+def _groups(raw: Any, general: Tuple[Question, ...]) -> Tuple[Group, ...]:
+    """`screening.groups`: each a key, a text and two or more general yes/no questions that have a
+    `short` wording; a question in one group at most."""
+    if not isinstance(raw, list):
+        raise ProfileError("screening.groups", "must be a list of groups")
+    by_key = {question.key: question for question in general}
+    order = [question.key for question in general]
+    grouped: Dict[str, str] = {}
+    groups = []
+    for index, entry in enumerate(raw):
+        path = f"screening.groups[{index}]"
+        if not isinstance(entry, dict) or set(entry) - {"key", "text", "questions"}:
+            raise ProfileError(path, "must be a mapping with key, text and questions")
+        keys = entry.get("questions")
+        if not isinstance(keys, list) or len(keys) < 2:
+            raise ProfileError(f"{path}.questions", "must list two or more question keys")
+        for key in keys:
+            question = by_key.get(key)
+            if question is None or question.type not in (YES_NO, YES_NO_DETAIL):
+                raise ProfileError(f"{path}.questions", f"{key!r} is not a general yes/no question")
+            if question.short is None:
+                raise ProfileError(f"{path}.questions", f"{key!r} needs a `short` wording to be listed")
+            if key in grouped:
+                raise ProfileError(f"{path}.questions", f"{key!r} is already in group {grouped[key]!r}")
+            grouped[key] = str(entry.get("key"))
+        groups.append(Group(_identifier(entry.get("key"), f"{path}.key"), _need_text(entry, "text", path),
+                            tuple(sorted(keys, key=order.index))))
+    return tuple(groups)
 
 
 def _screening_of(profile: Any) -> Screening:
