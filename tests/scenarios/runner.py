@@ -11,7 +11,8 @@ A scenario file holds `scenarios:`, a list of
 
 A step is one of
     say: TEXT                  the visitor types TEXT; `{reference}` in it is the latest booking
-                               reference the assistant gave in this scenario
+                               reference the assistant gave in this scenario, `{booked}` that
+                               booking's time in words ("Tuesday, December 8 at 10:00 am")
     click: TITLE               the visitor clicks the button of the latest reply titled TITLE
                                (case-insensitive; exact title first, else the only title containing it)
     choose: first_slot | last_slot | first_button    a time button (/choose_slot...) or any button
@@ -360,6 +361,7 @@ class Run:
     step: str = ""
     earlier: List[Any] = field(default_factory=list)  # (channel, intake) of earlier conversations
     reference: Optional[str] = None  # the latest booking reference the assistant gave
+    booked: Optional[str] = None  # its time in words
 
     def __post_init__(self):
         self.engine = make_engine(self.stack.database_url)
@@ -464,7 +466,9 @@ class Run:
 
     def do(self, step: Dict[str, Any]) -> None:
         if "say" in step:
-            self.send(self.fill(str(step["say"])))
+            text = self.fill(str(step["say"]))
+            self.step = self.step.replace(repr(step["say"]), repr(text))
+            self.send(text)
         elif "click" in step:
             button = self.find_button(str(step["click"]))
             self.send(button["payload"], shown=button.get("title", ""))
@@ -488,9 +492,10 @@ class Run:
         self.channel, self.intake, self.exchanges = self.open_channel(), None, []
 
     def fill(self, text: str) -> str:
-        if "{reference}" in text:
-            self.check(self.reference is not None, "the step names {reference}, but no reference was given yet")
-            text = text.replace("{reference}", self.reference)
+        for name, value in (("reference", self.reference), ("booked", self.booked)):
+            if "{" + name + "}" in text:
+                self.check(value is not None, f"the step names {{{name}}}, but no booking was made yet")
+                text = text.replace("{" + name + "}", value)
         return text
 
     def find_button(self, title: str) -> Dict[str, str]:
@@ -574,6 +579,8 @@ class Run:
         given = REFERENCE.findall(exchange.text)
         if given:
             self.reference = given[-1].upper()
+            booked = [a for a in self.intake["appointments"] if a["reference"] == self.reference]
+            self.booked = scheduling.describe_slot(self.profile, datetime.fromisoformat(booked[0]["start"]))
 
     # ---- the invariants ----
     def invariants(self, exchange: Exchange, before, after) -> None:
