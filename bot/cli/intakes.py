@@ -1,4 +1,5 @@
-"""`python -m bot intakes [--json]` and `python -m bot intake ID`: the staff read-out of intakes."""
+"""`python -m bot intakes [--json]` and `python -m bot intake (ID | --conversation SENDER) [--json]`:
+the staff read-out of intakes (bot.services.readout)."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,7 @@ from contextlib import closing
 
 from bot.adapters.models import AuditEntry
 from bot.composition import build_app
-from bot.services.readout import intake_report, intake_summaries
+from bot.services.readout import intake_id_for_conversation, intake_json, intake_report, intake_summaries
 
 
 def cmd_intakes(args: argparse.Namespace) -> int:
@@ -26,16 +27,25 @@ def cmd_intakes(args: argparse.Namespace) -> int:
 
 
 def cmd_intake(args: argparse.Namespace) -> int:
+    if (args.id is None) == (args.conversation is None):
+        print("give an intake id or --conversation SENDER (not both)", file=sys.stderr)
+        return 2
+    read = intake_json if args.json else intake_report  # one structure, shown as JSON or as text
     with closing(build_app()) as app, app.unit_of_work() as session:
-        report = intake_report(session, args.id, app.profile)
-        if report is not None:
-            session.add(
-                AuditEntry(action="cli_view_intake", intake_id=args.id, detail="python -m bot intake")
-            )
-    if report is None:
-        print(f"no intake with id {args.id}", file=sys.stderr)
+        intake_id = args.id if args.id is not None else intake_id_for_conversation(session, args.conversation)
+        shown = read(session, intake_id, app.profile) if intake_id is not None else None
+        if shown is not None:
+            session.add(AuditEntry(action="cli_view_intake", intake_id=intake_id,
+                                   detail="python -m bot intake" + (" --json" if args.json else "")))
+    if shown is None:
+        which = f"id {args.id}" if args.id is not None else f"conversation {args.conversation}"
+        print(f"no intake with {which}", file=sys.stderr)
         return 1
-    print(report)
+    if args.json:
+        json.dump(shown, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(shown)
     return 0
 
 
@@ -47,5 +57,10 @@ def register_list(sub: argparse._SubParsersAction) -> None:
 
 def register_show(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("intake", help="show one intake in full, with its conversation transcript")
-    parser.add_argument("id", type=int, help="the intake id (see `python -m bot intakes`)")
+    parser.add_argument("id", type=int, nargs="?", help="the intake id (see `python -m bot intakes`)")
+    parser.add_argument("--conversation", metavar="SENDER",
+                        help="the intake of this conversation (Rasa's sender id) instead of an id")
+    parser.add_argument("--json", action="store_true",
+                        help="print the intake in full as one JSON object (screening answers, appointments, "
+                             "alerts, callbacks, transcript)")
     parser.set_defaults(func=cmd_intake)

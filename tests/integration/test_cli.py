@@ -205,3 +205,139 @@ def test_intake_text_strips_control_characters(cli_env, engine, capsys):
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\r" not in out
     assert "Eve\ufffd[2J" in out
+
+
+FULL_KEYS = {"id", "conversation_id", "created_at", "updated_at", "status", "concern", "concern_name",
+             "other_concerns", "safety_flag", "consent", "consultation_only", "contact", "contacts", "flags",
+             "screening", "appointment", "appointments", "callbacks", "alerts", "transcript"}
+
+
+def seed_full(engine) -> int:
+    """seed()'s intake plus what a real conversation stores: a second concern, a yes with its
+    detail, a resolved alert and an earlier appointment made with another contact."""
+    intake_id = seed(engine)
+    with session_scope(engine) as session:
+        intake = session.get(Intake, intake_id)
+        intake.other_concerns = ["migraine"]
+        other = Contact(name="Jane Doe", email="jane.work@example.com")
+        session.add(other)
+        session.flush()
+        session.add_all([
+            ScreeningAnswer(intake_id=intake_id, question_key="previous_side_effect",
+                            question_text="Have you ever had a side effect from a previous Botox treatment?",
+                            answer={"answer": "yes", "detail": "my brow was heavy for a week"}, flags=[]),
+            Alert(intake_id=intake_id, kind="emergency", priority="urgent", message="I can't swallow",
+                  created_at=CREATED + timedelta(minutes=4), resolved_at=CREATED + timedelta(minutes=9)),
+            Appointment(intake_id=intake_id, contact_id=other.id, reference="OLD123",
+                        start_at=START - timedelta(days=1), end_at=START - timedelta(days=1, minutes=-30),
+                        status="rescheduled"),
+        ])
+    return intake_id
+
+
+def test_intake_json_in_full(cli_env, engine, capsys):
+    intake_id = seed_full(engine)
+    write_transcript(cli_env)
+    assert main(["intake", str(intake_id), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == FULL_KEYS
+    assert data["id"] == intake_id and data["conversation_id"] == "conv-cli"
+    assert data["created_at"] == "2025-07-10T09:30:00-07:00"
+    assert (data["status"], data["concern"], data["concern_name"]) == (
+        "booked", "clenching", "Jaw clenching and teeth grinding")
+    assert data["other_concerns"] == ["migraine"]
+    assert data["safety_flag"] == "pregnancy"
+    assert data["consent"] == {"state": "given", "at": "2025-07-10T09:31:00-07:00"}
+    assert data["consultation_only"] is False
+    assert data["contact"] == {"name": "Jane Doe", "phone": "+1 818-555-0100", "email": "jane@example.com"}
+    assert data["contacts"] == [data["contact"],
+                                {"name": "Jane Doe", "phone": None, "email": "jane.work@example.com"}]
+    assert data["flags"] == ["allergy", "pregnancy"]
+    by_key = {answer["question_key"]: answer for answer in data["screening"]}
+    assert list(by_key) == ["pregnant", "meds", "allergy", "previous_side_effect"]  # the order stored
+    assert by_key["pregnant"]["question_text"] == "Are you pregnant or breastfeeding?"
+    assert by_key["pregnant"]["answer"] is True and by_key["pregnant"]["flags"] == ["pregnancy"]
+    side_effect = by_key["previous_side_effect"]
+    assert side_effect["answer"] == {"answer": "yes", "detail": "my brow was heavy for a week"}  # as stored
+    assert side_effect["answer_in_words"] == "yes: my brow was heavy for a week"
+    assert side_effect["flags"] == []
+    assert data["appointment"] == {"reference": "XYZ789", "status": "booked", "start": "2025-07-15T10:00:00-07:00"}
+    assert [(a["reference"], a["status"], a["start"], a["end"]) for a in data["appointments"]] == [
+        ("XYZ789", "booked", "2025-07-15T10:00:00-07:00", "2025-07-15T10:30:00-07:00"),
+        ("OLD123", "rescheduled", "2025-07-14T10:00:00-07:00", "2025-07-14T10:30:00-07:00"),
+    ]
+    assert data["callbacks"] == [{"name": "Jane", "phone": "+1 818-555-0100", "best_time": "after 3 pm",
+                                  "reason": "talk_to_person", "status": "open",
+                                  "created_at": "2025-07-10T09:33:00-07:00"}]
+    assert data["alerts"] == [
+        {"kind": "adverse_effect", "priority": "high", "message": "my eyelid droops",
+         "created_at": "2025-07-10T09:32:00-07:00", "resolved": False, "resolved_at": None},
+        {"kind": "emergency", "priority": "urgent", "message": "I can't swallow",
+         "created_at": "2025-07-10T09:34:00-07:00", "resolved": True, "resolved_at": "2025-07-10T09:39:00-07:00"},
+    ]
+    assert data["transcript"] == [
+        {"role": "visitor", "text": "I clench my jaw at night", "time": "2025-07-10T09:30:05-07:00", "buttons": []},
+        {"role": "assistant", "text": "I can help with that. Shall we book?", "time": "2025-07-10T09:30:06-07:00",
+         "buttons": [{"title": "Yes, book", "payload": "/affirm"}]},
+        {"role": "visitor", "text": "Yes, book", "time": "2025-07-10T09:30:20-07:00", "buttons": []},
+    ]
+    with session_scope(engine) as session:
+        audit = session.execute(select(AuditEntry)).scalars().all()
+    assert [(a.action, a.intake_id, a.detail) for a in audit] == [
+        ("cli_view_intake", intake_id, "python -m bot intake --json")]
+
+
+def test_intake_json_and_text_show_the_same_intake(cli_env, engine, capsys):
+    intake_id = seed_full(engine)
+    assert main(["intake", str(intake_id), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert main(["intake", str(intake_id)]) == 0
+    text = capsys.readouterr().out
+    for answer in data["screening"]:
+        assert f"{answer['question_text']} {answer['answer_in_words']}" in text
+    for appointment in data["appointments"]:
+        assert f"{appointment['reference']}  " in text
+    assert "emergency (urgent), resolved 2025-07-10 09:39 PDT: \"I can't swallow\"" in text
+
+
+def test_intake_by_conversation(cli_env, engine, capsys):
+    intake_id = seed_full(engine)
+    assert main(["intake", "--conversation", "conv-cli", "--json"]) == 0
+    by_conversation = json.loads(capsys.readouterr().out)
+    assert main(["intake", str(intake_id), "--json"]) == 0
+    by_id = json.loads(capsys.readouterr().out)
+    assert by_conversation == by_id and by_conversation["id"] == intake_id
+    assert main(["intake", "--conversation", "conv-cli"]) == 0
+    assert f"Intake #{intake_id}  (conversation conv-cli)" in capsys.readouterr().out
+
+
+def test_intake_json_of_an_empty_intake(cli_env, engine, capsys):
+    seed(engine)
+    assert main(["intake", "--conversation", "conv-empty", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["consent"] == {"state": "not_given", "at": None}
+    assert data["contact"] is None and data["contacts"] == []
+    assert data["screening"] == data["appointments"] == data["alerts"] == data["callbacks"] == []
+    assert data["appointment"] is None and data["transcript"] == [] and data["other_concerns"] == []
+
+
+def test_intake_json_unknown_or_ambiguous(cli_env, engine, capsys):
+    intake_id = seed(engine)
+    assert main(["intake", "--conversation", "nobody", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "no intake with conversation nobody" in captured.err
+    assert main(["intake", "4242", "--json"]) == 1
+    assert "no intake with id 4242" in capsys.readouterr().err
+    assert main(["intake"]) == 2
+    assert main(["intake", str(intake_id), "--conversation", "conv-cli"]) == 2
+    assert "not both" in capsys.readouterr().err
+
+
+def test_intake_json_escapes_control_characters(cli_env, engine, capsys):
+    with session_scope(engine) as session:
+        session.add(Intake(conversation_id="conv-esc-json", status="new",
+                           contact=Contact(name="Eve\x1b[2J", phone="1")))
+    assert main(["intake", "--conversation", "conv-esc-json", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert json.loads(out)["contact"]["name"] == "Eve\x1b[2J"  # kept exactly, escaped by JSON

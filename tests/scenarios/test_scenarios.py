@@ -1,0 +1,20 @@
+"""One test per scenario of tests/scenarios/*.yml, run against the running assistant by runner.py
+(its docstring describes the file format and the invariants checked after every turn). The files
+are validated when the module is collected: an unknown key or catalog entry fails then."""
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.profile import load_profile
+from bot.settings import PROJECT_ROOT
+from tests.scenarios.runner import load_scenarios, run_scenario, validate
+from tests.support import english
+
+pytestmark = pytest.mark.stack
+SCENARIOS = load_scenarios()
+validate(SCENARIOS, load_profile(PROJECT_ROOT / "clinic" / "profile.yml"), english())
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+def test_scenario(stack, scenario, profile, wording):
+    run_scenario(stack, scenario, profile, wording)
