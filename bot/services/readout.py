@@ -244,7 +244,9 @@ def intake_detail(session: Session, intake_id: int, profile) -> dict[str, Any] |
                 "kind": alert.kind,
                 "priority": alert.priority,
                 "message": alert.message,
+                "callback_phone": alert.callback_phone,
                 "created_at": _local(alert.created_at, tz),
+                "updated_at": _local(alert.updated_at, tz),
                 "resolved": alert.resolved_at is not None,
                 "resolved_at": _local(alert.resolved_at, tz),
             }
@@ -336,6 +338,7 @@ def report_text(detail: dict[str, Any], tz: ZoneInfo) -> str:
         lines.append(
             f"  - {_when(alert['created_at'])}  {alert['kind']} ({alert['priority']}), {state}: "
             f"\"{alert['message']}\""
+            + (f"  call back on {alert['callback_phone']}" if alert["callback_phone"] else "")
         )
     if not detail["alerts"]:
         lines.append("  (none)")

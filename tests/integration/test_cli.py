@@ -227,7 +227,8 @@ def seed_full(engine) -> int:
                             question_text="Have you ever had a side effect from a previous Botox treatment?",
                             answer={"answer": "yes", "detail": "my brow was heavy for a week"}, flags=[]),
             Alert(intake_id=intake_id, kind="emergency", priority="urgent", message="I can't swallow",
-                  created_at=CREATED + timedelta(minutes=4), resolved_at=CREATED + timedelta(minutes=9)),
+                  callback_phone="+18185550199", created_at=CREATED + timedelta(minutes=4),
+                  updated_at=CREATED + timedelta(minutes=5), resolved_at=CREATED + timedelta(minutes=9)),
             Appointment(intake_id=intake_id, contact_id=other.id, reference="OLD123",
                         start_at=START - timedelta(days=1), end_at=START - timedelta(days=1, minutes=-30),
                         status="rescheduled"),
@@ -270,10 +271,11 @@ def test_intake_json_in_full(cli_env, engine, capsys):
                                   "reason": "talk_to_person", "status": "open",
                                   "created_at": "2025-07-10T09:33:00-07:00"}]
     assert data["alerts"] == [
-        {"kind": "adverse_effect", "priority": "high", "message": "my eyelid droops",
-         "created_at": "2025-07-10T09:32:00-07:00", "resolved": False, "resolved_at": None},
-        {"kind": "emergency", "priority": "urgent", "message": "I can't swallow",
-         "created_at": "2025-07-10T09:34:00-07:00", "resolved": True, "resolved_at": "2025-07-10T09:39:00-07:00"},
+        {"kind": "adverse_effect", "priority": "high", "message": "my eyelid droops", "callback_phone": None,
+         "created_at": "2025-07-10T09:32:00-07:00", "updated_at": None, "resolved": False, "resolved_at": None},
+        {"kind": "emergency", "priority": "urgent", "message": "I can't swallow", "callback_phone": "+18185550199",
+         "created_at": "2025-07-10T09:34:00-07:00", "updated_at": "2025-07-10T09:35:00-07:00", "resolved": True,
+         "resolved_at": "2025-07-10T09:39:00-07:00"},
     ]
     assert data["transcript"] == [
         {"role": "visitor", "text": "I clench my jaw at night", "time": "2025-07-10T09:30:05-07:00", "buttons": []},
