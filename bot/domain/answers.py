@@ -22,8 +22,7 @@ def explain_concern(profile: ClinicProfile, wording: Wording, key: str) -> str:
     not read back to them; doses and timings come when asked ("want to know more?")."""
     concern = profile.concerns[key]
     return " ".join([wording.text("concern.how_it_helps", name=concern.display_name, treatment=concern.treatment),
-                     wording.text("concern.label", label_status=concern.label_status,
-                                  disclaimer=profile.treatment["results_disclaimer"])])
+                     wording.text("concern.label", label_status=concern.label_status)])
 
 
 def how_it_works(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) -> str:

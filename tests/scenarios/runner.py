@@ -27,7 +27,10 @@ A step is one of
                                soon as a `never_asks` question is asked, when a question is asked
                                again more than `repeats` times after an answer, or after `max_turns`
                                answers; `until` stops it, unanswered, at the first question that
-                               comes after that one in the profile's order
+                               comes after that one in the profile's order. A group's list ("Do
+                               any of these apply to you?") gets "none of these" when no listed
+                               question has a scripted reply other than "no", else "yes", and
+                               its questions are then answered one by one
     reload: true               (gateway only) the widget reloads: /api/history must give back the whole
                                conversation so far; the chat goes on with the same session
     new_conversation: true     the visitor comes back later in a new chat (a new sender id); the
@@ -125,6 +128,8 @@ FORM_PROMPT_KEYS = ("consent.ask", "consent.needed_to_book", "ask.full_name", "a
                     "ask.callback_phone", "ask.callback_time", "ask.booking_reference", "ask.manage_choice")
 WAY_ON_PAYLOADS = ("/request_booking", "/human_handoff", "/give_consent", "/choose_slot")
 BOOKING_PAYLOADS = ("/request_booking", "/give_consent", "/choose_slot")
+# Said again on purpose until the visitor is safe (issue #10 point 3): exempt from invariant 2.
+EMERGENCY_REPEATED = ("safety.emergency", "safety.emergency_reminder")
 SCREENING_END_KEYS = ("screening.done", "screening.consultation_only", "ask.full_name", "ask.contact",
                       "ask.preferred_time")
 NONE_FREE_WORDS = ("nothing", "no free", "none", "not free", "fully booked", "closed", "no times", "isn't free",
@@ -542,7 +547,10 @@ class Run:
                 return
             said = norm(text)
             details = [q for q in self.questions if q.detail_prompt and norm(q.detail_prompt) in said]
-            asked = details or [q for q in self.questions if norm(q.text) in said]
+            group = next((g for g in self.profile.screening.groups if norm(g.text) in said), None)
+            listed = [q for q in self.questions if group and q.key in group.questions and q.short
+                      and norm(q.short) in said]
+            asked = details or listed or [q for q in self.questions if norm(q.text) in said]
             if not asked:
                 return  # not a screening question: the next steps say what should have come
             if until is not None and any(order.index(q.key) > until for q in asked):
@@ -556,6 +564,17 @@ class Run:
             self.check(turn <= limit, lambda: f"the screening was not over after {limit} answers")
             scripted = [q for q in asked if queues.get(q.key)]
             question = (scripted or asked)[0]
+            if listed and not details:
+                # A group: "none of these" when nothing listed is a yes, else "yes" and one by one.
+                yes = [q.key for q in listed if (queues.get(q.key) or [default])[0] != "no"]
+                reply = "yes" if yes else "none of these"
+                for q in listed:
+                    if not yes and queues.get(q.key):
+                        queues[q.key].pop(0)
+                    times_asked[q.key] = times_asked.get(q.key, 0) - (1 if yes else 0)  # asked again singly
+                self.step = f"{base}, answer {turn} ({reply!r} to the group {group.key})"
+                self.send(reply)
+                continue
             if scripted:
                 reply = queues[question.key].pop(0)
             elif details:
@@ -586,13 +605,13 @@ class Run:
     def invariants(self, exchange: Exchange, before, after) -> None:
         self.check(any(m["text"].strip() or m["buttons"] for m in exchange.replies),
                    "invariant 1: the visitor's message got no reply")
-        emergency = norm(self.wording.text("safety.emergency"))
+        emergency = {norm(self.wording.text(key)) for key in EMERGENCY_REPEATED}
         stream = [norm(m["text"]) for e in self.exchanges for m in e.replies if m["text"].strip()]
         tail = stream[-3:]
-        self.check(not (len(tail) == 3 and len(set(tail)) == 1 and tail[0] != emergency),
+        self.check(not (len(tail) == 3 and len(set(tail)) == 1 and tail[0] not in emergency),
                    lambda: f"invariant 2: the same message three times in a row: {tail[0][:120]!r}")
         turns = [norm(e.text) for e in self.exchanges[-3:]]
-        self.check(not (len(turns) == 3 and len(set(turns)) == 1 and turns[0] and turns[0] != emergency),
+        self.check(not (len(turns) == 3 and len(set(turns)) == 1 and turns[0] and turns[0] not in emergency),
                    lambda: f"invariant 2: the same reply to three messages in a row: {turns[0][:120]!r}")
         self.stored_matches_said(exchange, before, after)
 
@@ -617,7 +636,8 @@ class Run:
                 self.check(value in YES_NO_VALUES, problem + f"{answer['question_key']} stored as {answer['answer']!r}")
         old = {(a["kind"], a["created_at"]) for a in (before or {}).get("alerts", [])}
         new_alerts = [a for a in after["alerts"] if (a["kind"], a["created_at"]) not in old]
-        safety = (("emergency", "safety.emergency"), ("adverse_effect", "safety.adverse_effect"))
+        safety = (("emergency", "safety.emergency"), ("adverse_effect", "safety.adverse_effect"),
+                  ("adverse_effect", "safety.adverse_effect_closed"))
         said_kinds = {kind for kind, key in safety if self.says(text, key)}
         kinds = {a["kind"] for a in after["alerts"]}
         self.check(said_kinds <= kinds, problem + f"the reply announced {sorted(said_kinds)} but the intake's "

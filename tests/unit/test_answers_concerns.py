@@ -162,8 +162,8 @@ def test_explain_concern(profile, wording, key):
     concern = profile.concerns[key]
     text = explain_concern(profile, wording, key)
     assert text.startswith(f"{concern.display_name}: {concern.treatment}")
-    assert f"This use is {concern.label_status}." in text
-    assert profile.treatment["results_disclaimer"] in text
+    assert f"This use is {concern.label_status}," in text
+    assert "results vary from person to person" in text  # never a promise
     assert concern.description not in text
     for fact in (concern.units, concern.frequency):
         if fact and fact not in concern.treatment:
@@ -173,7 +173,7 @@ def test_explain_concern(profile, wording, key):
 
 def test_explain_concern_label_words(profile, wording):
     assert "on-label for underarms" in explain_concern(profile, wording, "sweating")
-    assert "This use is off-label." in explain_concern(profile, wording, "clenching")
+    assert "This use is off-label," in explain_concern(profile, wording, "clenching")
     assert "FDA-approved for chronic migraine" in explain_concern(profile, wording, "migraine")
     assert "50 units per underarm" not in explain_concern(profile, wording, "sweating")
 
