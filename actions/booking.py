@@ -3,6 +3,7 @@ booking itself. Scheduling rules live in bot/domain/scheduling.py, storage in bo
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Text
 
@@ -17,7 +18,7 @@ from bot.adapters.rasa_events import offered_buttons
 from bot.composition import App
 from bot.domain import scheduling
 from bot.domain.formatting import clock, day_in_words
-from bot.domain.validators import clean_contact, clean_name
+from bot.domain.validators import Invalid, clean_contact, clean_name
 from bot.services.intake import SlotTaken, book, taken_starts
 
 MAX_SLOT_BUTTONS = 6
@@ -67,6 +68,16 @@ def reason_in_words(app: App, resolution: scheduling.Resolution) -> Text:
     return wording.text(f"booking.reason.{resolution.reason}", day=day_in_words(request.day), window=window)
 
 
+def split_name_and_contact(text: Text):
+    """("Maria Gomez", ContactDetails) when a phone or e-mail follows the name, else (text, None)."""
+    try:
+        contact = clean_contact(text)
+    except Invalid:
+        return text, None
+    name = re.split(r"[,;]|\s(?=\+?\(?\d)|\s(?=\S+@)", text.strip(), maxsplit=1)[0].strip()
+    return (name, contact) if name and name != text.strip() else (text, None)
+
+
 def requested_start(app: App, dispatcher: CollectingDispatcher, text: Text) -> Optional[Text]:
     """The slot payload for a free, bookable time the visitor asked for; otherwise tell them why
     not, offer the nearest free times as buttons, and return None."""
@@ -92,7 +103,11 @@ class ValidateBookingForm(UsesApp, FormValidationAction):
     @visitor_answer
     def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
-        return self.cleaned("full_name", clean_name, value, dispatcher)
+        """A name, or a name with the phone or e-mail after it ("Maria Gomez, 818 555 0155")."""
+        name, contact = split_name_and_contact(str(value))
+        if contact is None:
+            return self.cleaned("full_name", clean_name, value, dispatcher)
+        return {**self.cleaned("full_name", clean_name, name, dispatcher), "contact": contact.describe()}
 
     @visitor_answer
     def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import UsesApp, mail_in_background
 from actions.interruptions import visitor_answer
 from bot.domain.statuses import CallbackReason
-from bot.domain.validators import clean_name, clean_phone
+from bot.domain.validators import clean_name, clean_phone, phone_in_text
 from bot.services.intake import save_callback
 
 MAX_BEST_TIME_CHARS = 200
@@ -28,7 +28,7 @@ class ValidateCallbackForm(UsesApp, FormValidationAction):
     @visitor_answer
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return self.cleaned("callback_phone", clean_phone, value, dispatcher)
+        return self.cleaned("callback_phone", lambda text: phone_in_text(text) or clean_phone(text), value, dispatcher)
 
     @visitor_answer
     def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -19,7 +19,9 @@ from bot.domain.interruptions import interruption_kind
 def visitor_answer(validate: Callable) -> Callable:
     """Wraps a form's validate_<slot> method. A slot an action just cleared (None) is not an answer
     and is left alone; a question or a concern typed instead of an answer is dealt with here and
-    the slot stays empty, so the form asks its question again (it resumes where it was)."""
+    the slot stays empty, so the form asks its question again (it resumes where it was). A form
+    may say that a message plainly answers its question (`reads_as_answer(tracker, value)`):
+    then it is never an interruption."""
     slot = validate.__name__[len("validate_"):]
 
     @functools.wraps(validate)
@@ -27,7 +29,11 @@ def visitor_answer(validate: Callable) -> Callable:
                       domain) -> Dict[Text, Any]:
         if value is None:
             return {slot: None}
-        handled = handle_interruption(self.app, dispatcher, tracker)
+        reads_as_answer = getattr(self, "reads_as_answer", None)
+        if reads_as_answer is not None and reads_as_answer(tracker, value):
+            handled = None  # "my palms and my feet" answers "where do you sweat?", whatever it names
+        else:
+            handled = handle_interruption(self.app, dispatcher, tracker)
         if handled is not None:
             return {slot: None, **handled}
         result = validate(self, value, dispatcher, tracker, domain)

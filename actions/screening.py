@@ -23,6 +23,15 @@ from bot.services.intake import record_consent, save_screening_answer, set_consu
 INTENT_AS_ANSWER = {"affirm": "yes", "deny": "no"}
 
 
+def answer_text(tracker: Tracker, value: Any) -> Text:
+    """The answer to read: a Yes/No button's payload as yes/no; typed words as they are ("not
+    sure" is unsure, whatever intent the classifier guessed)."""
+    typed = str(value)
+    if typed.startswith("/"):
+        return INTENT_AS_ANSWER.get(latest_intent(tracker), typed)
+    return typed
+
+
 def screening_questions(app: App, tracker: Tracker) -> List[screening.Question]:
     return screening.questions_for(app.profile, tracker.get_slot("concern"))
 
@@ -121,13 +130,20 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
         answers = dict(tracker.get_slot("screening_answers") or {})
         if step is None:
             return {"screening_complete": True}
-        text = INTENT_AS_ANSWER.get(latest_intent(tracker), str(value))
+        text = answer_text(tracker, value)
         if step.is_group:
             self.answer_group(tracker, step, text, answers)
         else:
             self.answer_question(dispatcher, tracker, step.item, text, answers)
         done = next_step(self.app, tracker, answers) is None
         return {"screening_complete": True if done else None, "screening_answers": answers}
+
+    def reads_as_answer(self, tracker: Tracker, value: Any) -> bool:
+        """A choice or number question's words ("my palms and my feet", "about 16") are its answer."""
+        step = next_step(self.app, tracker)
+        if step is None or step.is_group or step.item.type not in (screening.CHOICE, screening.NUMBER):
+            return False
+        return isinstance(screening.parse_answer(step.item, answer_text(tracker, value)), screening.ParsedAnswer)
 
     def answer_group(self, tracker: Tracker, step: screening.Step, text: Text, answers: Dict[Text, Any]) -> None:
         """A plain no ("none of these") answers each of the group's questions no; anything else

@@ -65,6 +65,8 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
             "agree": Thresholds.agree,
             "veto": Thresholds.veto,
             "veto_emergency": Thresholds.veto_emergency,
+            "min_words": Thresholds.min_words,
+            "revive_resolved": Thresholds.revive_resolved,
         }
 
     def __init__(self, config: Dict[Text, Any], lexicon: Optional[RedFlagLexicon] = None,
@@ -74,8 +76,9 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self.classifier = classifier
-        limits = ("sure", "agree", "veto", "veto_emergency")
-        self.limits = Thresholds(**{name: float(self.component_config[name]) for name in limits})
+        limits = ("sure", "agree", "veto", "veto_emergency", "revive_resolved")
+        self.limits = Thresholds(**{name: float(self.component_config[name]) for name in limits},
+                                 min_words=int(self.component_config["min_words"]))
         self._intents = {
             EMERGENCY: self.component_config["emergency_intent"],
             ADVERSE_EFFECT: self.component_config["adverse_effect_intent"],
@@ -121,7 +124,7 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
         whole = self.classifier.whole(text) if self.classifier is not None else None
         # The whole message, not its sentences one by one: "hoarse for a couple of days ... but it
         # came back fine" is no report, though its first half alone reads as one.
-        return decide(scan(text, self._lexicon), whole, whole, self.limits)
+        return decide(scan(text, self._lexicon), whole, whole, self.limits, words=len(text.split()))
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Override intent, ranking and entities of flagged messages; an unconfirmed report intent

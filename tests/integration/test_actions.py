@@ -841,3 +841,37 @@ async def test_the_booking_offer_is_not_repeated_every_answer(app, db):
     later = [*recent, user_event("ask_units"), user_event("ask_duration"), user_event("ask_pain")]
     _, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="ask_pain", events=later))
     assert "/request_booking" in payloads(messages)
+
+
+async def test_a_name_with_the_phone_after_it_fills_both(app, db):
+    slots, _ = await validate(ValidateBookingForm(app), "booking_form", "full_name", "Maria Gomez, 818 555 0155")
+    assert slots["full_name"] == "Maria Gomez" and slots["contact"] == "+18185550155"
+
+
+async def test_not_sure_typed_is_unsure_whatever_the_intent(app, db, profile):
+    await consent(app)
+    slots, _ = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete", "not sure",
+                              intent="affirm", slots={"screening_answers": one_by_one()})
+    assert only_answers(slots["screening_answers"])["toxin_allergy"]["value"] == {"answer": "unsure"}
+
+
+async def test_sweating_areas_naming_feet_is_an_answer_not_a_new_concern(app, db, profile):
+    await consent(app)
+    before = answered(general_keys(profile, "sweating")[:-1])
+    text = "my palms and my feet"
+    entities = [{"entity": "concern", "value": "foot_pain"}]
+    events = [user_event("concern_foot_pain", text), {"event": "slot", "name": "screening_complete", "value": text}]
+    tracker = make_tracker(slots={"concern": "sweating", "screening_answers": before, "screening_complete": text,
+                                  "requested_slot": "screening_complete"}, text=text, intent="concern_foot_pain",
+                           entities=entities, events=events, active_loop="screening_form")
+    returned, messages = await run(ValidateScreeningForm(app), tracker)
+    slots = {e["name"]: e["value"] for e in returned if e["event"] == "slot"}
+    assert slots["screening_answers"]["sweating_areas"]["value"] == {"answer": ["palms", "feet"]}
+    assert "concern" not in slots and "foot pain" not in texts(messages).lower()
+
+
+async def test_a_callback_number_in_a_sentence_is_taken(app, db):
+    from actions.callback import ValidateCallbackForm
+    slots, messages = await validate(ValidateCallbackForm(app), "callback_form", "callback_phone",
+                                     "call me on 818 555 0174")
+    assert slots["callback_phone"] == "+18185550174" and messages == []

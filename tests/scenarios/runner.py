@@ -421,8 +421,11 @@ class Run:
         return all(fragment in said for fragment in self.fragments(key))
 
     def asked(self, text: str, key: str) -> bool:
+        """The question is asked: its text, its detail prompt, or its line in a group's list."""
         said = norm(text)
+        listed = any(norm(g.text) in said for g in self.profile.screening.groups if key in g.questions)
         return any(norm(q.text) in said or (q.detail_prompt and norm(q.detail_prompt) in said)
+                   or (listed and q.short and norm(q.short) in said)
                    for q in self.questions if q.key == key)
 
     # ---- the store ----

@@ -50,3 +50,21 @@ def test_a_sure_classifier_vetoes_a_lexicon_adverse_effect_but_never_an_emergenc
     text = "my eyebrow is droopy since my botox last week"
     assert decide(scan(text), NOTHING, NOTHING, Thresholds(veto=0.98)) is None
     assert decide(scan(text), NOTHING, NOTHING, Thresholds(veto=1.01)).kind == ADVERSE_EFFECT
+
+
+def test_the_classifier_alone_says_nothing_about_a_short_message():
+    """"after 4" to "when is best to call?" is a time, however the classifier scores it."""
+    sure = {"none": 0.1, EMERGENCY: 0.8, ADVERSE_EFFECT: 0.1}
+    assert decide(scan("after 3 pm"), sure, sure, words=3) is None
+    assert decide(scan("cant swallow"), NOTHING, NOTHING, words=2).kind == EMERGENCY  # the lexicon still does
+    assert decide(scan("after 3 pm"), sure, sure).kind == EMERGENCY  # words unknown: the classifier counts
+
+
+def test_an_effect_told_as_over_needs_a_classifier_all_but_sure():
+    text = "last year I had a droopy eyelid after botox but it went away"
+    assert [f.suppressed_by.split("[")[0] for f in scan(text)] == ["resolved"]
+    fairly = {"none": 0.38, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.62}
+    assert decide(scan(text), fairly, fairly, words=13) is None  # a screening answer, not an alert
+    again = "it went away but now my eyelid is drooping again since tuesday's botox"
+    certain = {"none": 0.01, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.98}
+    assert decide(scan(again), certain, certain, words=13).kind == ADVERSE_EFFECT

@@ -20,6 +20,14 @@ class Thresholds:
     agree: float = 0.35  # the classifier confirms a suppressed lexicon hit
     veto: float = 0.97  # the classifier is sure it is no report: a lexicon adverse-effect hit is dropped
     veto_emergency: float = 0.995  # ... and a lexicon emergency only when it is all but certain
+    min_words: int = 5  # the classifier alone says nothing about shorter messages ("after 4", a name)
+    revive_resolved: float = 0.9  # a hit the visitor said is over ("it went away") counts only when
+    # the classifier is this sure something is happening now ("it went away but now the other side")
+
+
+# Suppressions the classifier overrides only at `revive_resolved`: the visitor said it is over,
+# which a classifier reading words without their order weighs poorly.
+RESOLVED_SUPPRESSORS = ("resolved",)
 
 
 @dataclass(frozen=True)
@@ -29,16 +37,27 @@ class Decision:
     flag: Optional[RedFlag] = None  # the lexicon's match, when there is one
 
 
+def _resolved(finding: Finding) -> bool:
+    return (finding.suppressed_by or "").split("[")[0] in RESOLVED_SUPPRESSORS
+
+
 def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = None,
-           whole: Optional[Mapping[str, float]] = None, limits: Thresholds = Thresholds()) -> Optional[Decision]:
+           whole: Optional[Mapping[str, float]] = None, limits: Thresholds = Thresholds(),
+           words: Optional[int] = None) -> Optional[Decision]:
     """`best`: each label's highest probability over the message's sentences; `whole`: the whole
-    message's. Without a classifier (both None) the lexicon decides alone."""
+    message's; `words`: the message's length in words (None: long enough). Without a classifier
+    (both None), or for a message shorter than `min_words`, the lexicon decides alone."""
     kept = next((f.flag for f in findings if f.suppressed_by is None), None)
     suppressed = {f.flag.kind: f.flag for f in reversed(findings) if f.suppressed_by is not None}
-    if best is None:
+    if best is None or (words is not None and words < limits.min_words):
         return Decision(kept.kind, "lexicon", kept) if kept else None
-    emergency = best.get(EMERGENCY, 0.0)
-    adverse = best.get(ADVERSE_EFFECT, 0.0)
+    over = {f.flag.kind for f in findings if _resolved(f)}
+
+    def probability(kind: str) -> float:  # a kind told as over needs the classifier all but sure
+        value = best.get(kind, 0.0)
+        return value if kind not in over or value >= limits.revive_resolved else 0.0
+
+    emergency, adverse = probability(EMERGENCY), probability(ADVERSE_EFFECT)
     not_a_report = (whole or {}).get("none", 0.0)
     if kept is not None and kept.kind == EMERGENCY:
         if not_a_report < limits.veto_emergency or emergency >= limits.agree:
