@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.booking import ActionBookConsultation, ValidateBookingForm
+from actions.callback import ValidateCallbackForm
 from actions.concern import ActionIdentifyConcern
 from actions.manage import ActionFinishManageBooking, ActionStartManageBooking, ValidateManageBookingForm
 from actions.questions import ActionAnswerQuestion
@@ -871,7 +872,6 @@ async def test_sweating_areas_naming_feet_is_an_answer_not_a_new_concern(app, db
 
 
 async def test_a_callback_number_in_a_sentence_is_taken(app, db):
-    from actions.callback import ValidateCallbackForm
     slots, messages = await validate(ValidateCallbackForm(app), "callback_form", "callback_phone",
                                      "call me on 818 555 0174")
     assert slots["callback_phone"] == "+18185550174" and messages == []
