@@ -70,6 +70,10 @@ class AnythingElse(Reply, Action):
     action, key = "action_anything_else", "anything_else"
 
 
+class FormStopped(Reply, Action):
+    action, key = "action_form_stopped", "form_stopped"
+
+
 class DiscloseBot(Reply, Action):
     action, key = "action_bot_disclosure", "bot_disclosure"
 
