@@ -51,7 +51,7 @@ def handle_interruption(app: App, dispatcher: CollectingDispatcher, tracker: Tra
     kind = interruption_kind(latest_text(tracker), intent, confidence, mentioned.single is not None)
     if kind == "question":
         concern = mentioned.single or tracker.get_slot("concern")
-        dispatcher.utter_message(text=answer_question(app.profile, app.wording, intent, concern))
+        dispatcher.utter_message(text=answer_question(app.profile, app.wording, intent, concern, latest_text(tracker)))
         return {}
     if kind == "bot":
         say(app, dispatcher, "bot_disclosure")

@@ -104,7 +104,26 @@ ANSWERS: Dict[str, Answer] = {
 QUESTION_INTENTS: List[str] = list(ANSWERS)
 
 
-def answer_question(profile: ClinicProfile, wording: Wording, intent: str, concern_key: Optional[str]) -> str:
-    """The answer for a question intent, specific to the concern when one is known."""
+def named_area(profile: ClinicProfile, concern: Optional[Concern], text: str) -> Optional[str]:
+    """The treatment area the visitor named ("sweaty hands" -> "Palms"), from the concern's choice
+    question in the screening (its choices' words), or None."""
+    if concern is None or not text:
+        return None
+    lowered = f" {' '.join(text.lower().split())} "
+    for question in profile.screening.concerns.get(concern.key, ()):
+        for value in question.choices:
+            words = {value.replace("_", " "), *question.choice_words.get(value, ())}
+            if any(f" {word} " in lowered or f" {word}?" in lowered or f" {word}," in lowered for word in words):
+                return question.choice_labels.get(value, value)
+    return None
+
+
+def answer_question(profile: ClinicProfile, wording: Wording, intent: str, concern_key: Optional[str],
+                    text: str = "") -> str:
+    """The answer for a question intent, specific to the concern when one is known. A dose quoted
+    for one area is not given to a visitor who named another ("units for sweaty hands")."""
     concern = profile.concerns.get(concern_key) if concern_key else None
+    area = named_area(profile, concern, text) if intent == "ask_units" else None
+    if area and concern.units and area.lower().rstrip("s") not in concern.units.lower():
+        return wording.text("answers.units_for_area", area=area.lower(), note=profile.treatment["units_note"])
     return ANSWERS[intent](profile, wording, concern)

@@ -261,3 +261,11 @@ def test_button_and_ruler_disagreeing_are_ambiguous():
 def test_nothing_is_ambiguous():
     reading = read_concern([], None)
     assert reading.concerns == () and reading.ambiguous and reading.single is None
+
+
+def test_a_dose_for_one_area_is_not_quoted_for_another(profile, wording):
+    hands = answer_question(profile, wording, "ask_units", "sweating", "how many units would I need for sweaty hands?")
+    assert "per underarm" not in hands and "palms" in hands and profile.treatment["units_note"] in hands
+    armpits = answer_question(profile, wording, "ask_units", "sweating", "how many units for my armpits?")
+    assert "50 units per underarm" in armpits
+    assert "50 units per underarm" in answer_question(profile, wording, "ask_units", "sweating", "how many units?")
