@@ -48,7 +48,9 @@ def identify(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         keys = reading.concerns or list(app.profile.concerns)
         say(app, dispatcher, "concern.which_of_several" if reading.concerns else "concern.which_one",
             buttons=concern_buttons(app.profile.concerns, keys))
-        return record_concerns(app, tracker, list(reading.concerns))
+        # The first one named stands until the visitor picks: staff never see a blank concern.
+        first = reading.concerns[0] if reading.concerns and not tracker.get_slot("concern") else None
+        return record_concerns(app, tracker, list(reading.concerns), chosen=first)
     key = reading.single
     current = tracker.get_slot("concern")
     if current and current != key and tracker.active_loop_name is not None and intent != "choose_concern":

@@ -23,7 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -31,6 +31,7 @@ from bot.adapters.spacy_pipeline import PROJECT_CLINIC_DIR, load_lexicon
 from bot.adapters.text_classifier import TextClassifier, source_fingerprint
 from bot.domain import concerns as concerns_module
 from bot.domain.concerns import CONCERN_INTENT_PREFIX, CONCERN_KEYS, ConcernLexicon, negated_before
+from rasa_plugins.intents import set_sure_intent
 
 logger = logging.getLogger(__name__)
 
@@ -150,16 +151,9 @@ class ConcernReader(GraphComponent, IntentClassifier):
             unsure = confidence < self.config["sure_intent"]
             vague = name in REPLACEABLE or (name or "").startswith(CONCERN_INTENT_PREFIX)
             if vague and (unsure or name in ALWAYS_REPLACED):
-                self._set_intent(message, CONCERN_INTENT_PREFIX + found[0])
+                set_sure_intent(message, CONCERN_INTENT_PREFIX + found[0])
             logger.debug("concerns %s; intent %s (%.2f)", found, name, confidence)
         return messages
-
-    @staticmethod
-    def _set_intent(message: Message, name: Text) -> None:
-        intent = {INTENT_NAME_KEY: name, "confidence": 1.0}
-        ranking = [intent] + [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
-        message.set(INTENT, intent, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

@@ -43,6 +43,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.adapters.text_classifier import TextClassifier, source_fingerprint
 from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, RedFlagLexicon, Thresholds, decide, load_lexicon, scan
 from bot.domain.safety import decision as decision_module
+from rasa_plugins.intents import set_sure_intent
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +140,6 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
                 continue
             flag = decision.flag
             intent_name = self._intents[decision.kind]
-            intent = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [intent] + [
-                entry for entry in (message.get(INTENT_RANKING_KEY) or [])
-                if entry.get(INTENT_NAME_KEY) != intent_name
-            ]
             entity: Dict[Text, Any] = {
                 ENTITY_ATTRIBUTE_TYPE: SAFETY_FLAG_ENTITY,
                 ENTITY_ATTRIBUTE_VALUE: decision.kind,
@@ -153,8 +149,7 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
                 entity[ENTITY_ATTRIBUTE_START] = flag.start
                 entity[ENTITY_ATTRIBUTE_END] = flag.end
             entities = [e for e in (message.get(ENTITIES) or []) if e.get(ENTITY_ATTRIBUTE_TYPE) != SAFETY_FLAG_ENTITY]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            set_sure_intent(message, intent_name)  # kept through FallbackClassifier's ambiguity check
             message.set(ENTITIES, entities + [entity], add_to_output=True)
             # kind and layer only: the visitor's words are health information and stay out of logs
             logger.info("Red flag %s (%s): intent set to %s", decision.kind, decision.layer, intent_name)

@@ -163,13 +163,14 @@ async def test_identify_two_concerns_asks_which(app, db, profile):
                            entities=[{"entity": "wrinkles", "value": "Crows feet"},
                                      {"entity": "migraine", "value": "Migraines"}])
     events, messages = await run(ActionIdentifyConcern(app), tracker)
-    assert events == [{"event": "slot", "timestamp": None, "name": "concerns", "value": ["wrinkles", "migraine"]}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "concern", "value": "wrinkles"},
+                      {"event": "slot", "timestamp": None, "name": "concerns", "value": ["wrinkles", "migraine"]}]
     assert len(messages) == 1 and "more than one" in messages[0]["text"]
     assert [b["title"] for b in messages[0]["buttons"]] == [
         profile.concerns["wrinkles"].display_name, profile.concerns["migraine"].display_name]
     assert payloads(messages) == ['/choose_concern{"concern": "wrinkles"}', '/choose_concern{"concern": "migraine"}']
-    stored = intake(db)  # both kept on the intake; which one it is about is asked, not guessed
-    assert stored.concern is None and stored.other_concerns == ["wrinkles", "migraine"]
+    stored = intake(db)  # both kept; the first named stands until the visitor picks
+    assert stored.concern == "wrinkles" and stored.other_concerns == ["migraine"]
 
 
 async def test_identify_no_concern_offers_all_seven(app, db):

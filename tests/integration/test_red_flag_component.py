@@ -131,3 +131,23 @@ def test_fits_in_a_pipeline_graph():
     [name] = [name for name in nodes if name.startswith("run_rasa_plugins.red_flags.RedFlagDetector")]
     assert nodes[name].uses is RedFlagDetector
     assert nodes[name].needs["messages"].startswith("run_KeywordIntentClassifier")
+
+
+def test_a_flagged_intent_survives_the_fallback_ambiguity_check():
+    """A red flag (or a concern) set at 1.0 over a ranking whose old top is 0.98 stays set:
+    FallbackClassifier's ambiguity check must not turn it into nlu_fallback."""
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+    from rasa.shared.nlu.training_data.message import Message
+
+    from rasa_plugins.intents import set_sure_intent
+
+    message = Message(data={"text": "a week after the shots I can't keep my head up",
+                            "intent": {"name": "concern_neck_bands", "confidence": 0.98},
+                            "intent_ranking": [{"name": "concern_neck_bands", "confidence": 0.98},
+                                               {"name": "ask_side_effects", "confidence": 0.01}]})
+    set_sure_intent(message, "report_emergency")
+    fallback = FallbackClassifier({**FallbackClassifier.get_default_config(), "threshold": 0.45,
+                                   "ambiguity_threshold": 0.05})
+    [processed] = fallback.process([message])
+    assert processed.get("intent")["name"] == "report_emergency"
+    assert [r["name"] for r in processed.get("intent_ranking")][:2] == ["report_emergency", "concern_neck_bands"]

@@ -1,0 +1,24 @@
+"""Setting the intent a component is sure of, so that it stays set.
+
+FallbackClassifier reads the ranking: with the old top intent left just under the new one
+(1.0 against 0.98), its ambiguity check would turn a red flag or a concern into nlu_fallback. The
+others are kept, capped well below.
+"""
+from __future__ import annotations
+
+from typing import Text
+
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+OTHERS_AT_MOST = 0.5
+
+
+def set_sure_intent(message: Message, name: Text) -> None:
+    intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    others = [
+        {**entry, PREDICTED_CONFIDENCE_KEY: min(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0, OTHERS_AT_MOST)}
+        for entry in (message.get(INTENT_RANKING_KEY) or []) if entry.get(INTENT_NAME_KEY) != name
+    ]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
