@@ -1,7 +1,7 @@
 """The peer: Rasa's `rasa init` NLU pipeline (peer_config.yml) trained on the project's data/.
 
-The model is cached as models/peer/peer-<hash>.tar.gz, the hash taken over data/ and the peer
-config, so a re-run trains only when either changed. The peer is parsed in-process
+The model is cached as models/peer/peer-<hash>.tar.gz, the hash taken over the NLU data and the
+peer config, so a re-run trains only when either changed. The peer is parsed in-process
 (rasa.core.agent.Agent) and read the way a `rasa init` bot would: the concern from a
 `concern_<key>` intent or a `concern` entity, a red flag from report_emergency /
 report_adverse_effect (the red-flag intents of domain.yml).
@@ -24,7 +24,8 @@ from tools.nlu_eval.stack import RED_FLAG_INTENTS
 
 PEER_CONFIG = Path(__file__).with_name("peer_config.yml")
 PEER_DIR = MODEL_DIR / "peer"
-PEER_INPUTS = ["data", str(PEER_CONFIG.relative_to(PROJECT_ROOT))]
+# Only the NLU data: the peer is trained with `rasa train nlu`, so rules and stories don't change it.
+PEER_INPUTS = ["data/nlu.yml", "data/nlu", str(PEER_CONFIG.relative_to(PROJECT_ROOT))]
 
 
 @dataclass(frozen=True)
