@@ -19,7 +19,7 @@ from bot.composition import App
 from bot.domain import scheduling
 from bot.domain.formatting import clock, day_in_words
 from bot.domain.validators import Invalid, clean_contact, clean_name
-from bot.services.intake import SlotTaken, book, taken_starts
+from bot.services.intake import SlotTaken, book, note_contact, taken_starts
 
 MAX_SLOT_BUTTONS = 6
 # Reasons the office hours explain; a taken or passed time inside them needs no reminder.
@@ -105,14 +105,22 @@ class ValidateBookingForm(UsesApp, FormValidationAction):
                            domain: DomainDict) -> Dict[Text, Any]:
         """A name, or a name with the phone or e-mail after it ("Maria Gomez, 818 555 0155")."""
         name, contact = split_name_and_contact(str(value))
-        if contact is None:
-            return self.cleaned("full_name", clean_name, value, dispatcher)
-        return {**self.cleaned("full_name", clean_name, name, dispatcher), "contact": contact.describe()}
+        slots = self.cleaned("full_name", clean_name, name if contact else value, dispatcher)
+        if contact is not None:
+            slots["contact"] = contact.describe()
+        if slots["full_name"]:
+            with self.app.unit_of_work(for_write=True) as session:
+                note_contact(session, tracker.sender_id, slots["full_name"], contact)
+        return slots
 
     @visitor_answer
     def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
-        return self.cleaned("contact", lambda text: clean_contact(text).describe(), value, dispatcher)
+        slots = self.cleaned("contact", lambda text: clean_contact(text).describe(), value, dispatcher)
+        if slots["contact"] and tracker.get_slot("full_name"):  # a contact is stored with its name
+            with self.app.unit_of_work(for_write=True) as session:
+                note_contact(session, tracker.sender_id, tracker.get_slot("full_name"), clean_contact(slots["contact"]))
+        return slots
 
     @visitor_answer
     def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

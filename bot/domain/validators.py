@@ -20,6 +20,9 @@ _TIME_WORDS = {"today", "tomorrow", "tonight", "next", "monday", "tuesday", "wed
                "saturday", "sunday", "morning", "afternoon", "evening", "am", "pm", "noon", "week"}
 _NOT_NAMES = {"hi", "hello", "hey", "there", "morning", "afternoon", "evening", "yes", "no", "ok", "okay",
               "sure", "thanks", "why", "what", "help"}
+# Words of a request, not of a name: "book a consultation" typed where the name is asked.
+_REQUEST_WORDS = {"book", "booking", "consultation", "consult", "appointment", "thanks", "thank", "please",
+                  "want", "need", "cancel", "reschedule", "botox", "question", "questions"}
 
 
 class Invalid(ValueError):
@@ -47,7 +50,7 @@ class ContactDetails:
 def clean_name(text: str) -> str:
     name = _NAME_PREFIX.sub("", _GREETING.sub("", (text or "").strip())).strip(" .!,")
     if (not 2 <= len(name) <= 100 or not _NAME_OK.match(name) or name.lower() in _NOT_NAMES
-            or _TIME_WORDS & set(name.lower().split())):  # "next tuesday afternoon" is a time, not a name
+            or (_TIME_WORDS | _REQUEST_WORDS) & set(name.lower().split())):  # a time or a request, not a name
         raise Invalid("name")
     return " ".join(part[:1].upper() + part[1:] if part.islower() else part for part in name.split())
 

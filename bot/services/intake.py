@@ -80,6 +80,17 @@ def note_concerns(session: Session, conversation_id: str, concerns: Sequence[str
     return intake.concern
 
 
+def note_contact(session: Session, conversation_id: str, name: Optional[str] = None,
+                 contact: Optional[ContactDetails] = None) -> None:
+    """The name or contact details as soon as the visitor gives them (a booking made later stores
+    them again); what is not given is left as it was."""
+    intake = intake_for_conversation(session, conversation_id)
+    current = intake.contact
+    save_contact(session, intake, name or (current.name if current else None),
+                 (contact.phone if contact and contact.phone else None) or (current.phone if current else None),
+                 (contact.email if contact and contact.email else None) or (current.email if current else None))
+
+
 def record_consent(session: Session, conversation_id: str, given: bool) -> None:
     intake = intake_for_conversation(session, conversation_id)
     if given:
@@ -247,5 +258,5 @@ __all__ = [
     "AlertRecorded", "BookingInfo", "SlotTaken", "add_to_emergency", "book", "cancel_booking", "find_booking",
     "open_alert", "record_alert",
     "record_consent", "reschedule_booking", "save_callback", "save_screening_answer",
-    "note_concerns", "set_concern", "set_consultation_only", "taken_starts",
+    "note_concerns", "note_contact", "set_concern", "set_consultation_only", "taken_starts",
 ]

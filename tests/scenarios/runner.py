@@ -539,7 +539,8 @@ class Run:
                   for key, value in (spec.get("answers") or {}).items()}
         limit = int(spec.get("max_turns", 20))
         never, repeats = set(spec.get("never_asks") or []), int(spec.get("repeats", 0))
-        order = [q.key for q in self.questions]
+        asked_order = screening.plan.steps(self.questions, self.profile.screening.groups)
+        order = [q.key for members in asked_order for q in members]  # the order they are asked in
         until = order.index(spec["until"]) if spec.get("until") else None
         times_asked: Dict[str, int] = {}
         base = self.step
@@ -622,8 +623,9 @@ class Run:
         text = exchange.text
         problem = "invariant 3 (stored intake matches what was said): "
         for reference in REFERENCE.findall(text):
-            booked = [a for a in (after or {}).get("appointments", [])
-                      if a["reference"] == reference.upper() and a["status"] == "booked"]
+            # a booking changed in a later chat stays on the intake it was made with
+            appointments = [*(after or {}).get("appointments", []), *self.earlier_appointments()]
+            booked = [a for a in appointments if a["reference"] == reference.upper() and a["status"] == "booked"]
             self.check(bool(booked), problem + f"the reference {reference} given is no booked appointment")
         if after is None:
             self.check(not any(self.says(text, k) for k in ("safety.emergency", "callback.saved")),
@@ -655,6 +657,15 @@ class Run:
         if self.says(text, "consent.declined"):
             self.check(after["consent"]["state"] == "declined" and not answers,
                        problem + "consent declined but the intake says otherwise")
+
+    def earlier_appointments(self) -> List[Dict[str, Any]]:
+        found: List[Dict[str, Any]] = []
+        with session_scope(self.engine) as session:
+            for channel, _ in self.earlier:
+                intake_id = intake_id_for_conversation(session, channel.conversation_id)
+                if intake_id is not None:
+                    found += intake_json(session, intake_id, self.profile)["appointments"]
+        return found
 
     def check_reach(self, reach: str) -> None:
         exchange = self.last
