@@ -15,6 +15,15 @@ SCENARIOS = load_scenarios()
 validate(SCENARIOS, load_profile(PROJECT_ROOT / "clinic" / "profile.yml"), english())
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+def marked(scenario):
+    """A scenario with a `known_gap` is a strict xfail: it must still fail, for the reason given,
+    and passes the day the assistant learns it (then the mark is removed)."""
+    if not scenario.known_gap:
+        return scenario
+    return pytest.param(scenario, marks=pytest.mark.xfail(reason=scenario.known_gap, strict=True,
+                                                          raises=AssertionError))
+
+
+@pytest.mark.parametrize("scenario", [marked(s) for s in SCENARIOS], ids=[s.id for s in SCENARIOS])
 def test_scenario(stack, scenario, profile, wording):
     run_scenario(stack, scenario, profile, wording)
