@@ -664,8 +664,8 @@ class Run:
         with session_scope(self.engine) as session:
             for channel, _ in self.earlier:
                 intake_id = intake_id_for_conversation(session, channel.conversation_id)
-                if intake_id is not None:
-                    found += intake_json(session, intake_id, self.profile)["appointments"]
+                earlier = intake_json(session, intake_id, self.profile) if intake_id is not None else None
+                found += earlier["appointments"] if earlier else []
         return found
 
     def check_reach(self, reach: str) -> None:
