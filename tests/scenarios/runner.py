@@ -603,7 +603,8 @@ class Run:
         given = REFERENCE.findall(exchange.text)
         if given:
             self.reference = given[-1].upper()
-            booked = [a for a in self.intake["appointments"] if a["reference"] == self.reference]
+            booked = [a for a in [*(self.intake or {}).get("appointments", []), *self.earlier_appointments()]
+                      if a["reference"] == self.reference]
             self.booked = scheduling.describe_slot(self.profile, datetime.fromisoformat(booked[0]["start"]))
 
     # ---- the invariants ----

@@ -68,6 +68,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--set", default=DEFAULT_SET, help=f"visitor message set (default {DEFAULT_SET})")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help="first turns in flight")
+    parser.add_argument("--peer-model", help="a peer model trained earlier, instead of today's (training the "
+                                             "peer takes 40-60 minutes on 2 cores); the report says so")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -77,7 +79,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"{relative(set_path)}: {len(messages)} messages", flush=True)
 
     peer_started = time.monotonic()
-    peer = peer_module.peer_model()
+    peer = peer_module.given_peer_model(Path(args.peer_model)) if args.peer_model else peer_module.peer_model()
     peer_train_seconds = time.monotonic() - peer_started if peer.trained_now else None
     print(f"peer model {relative(peer.path)}" + (f" trained in {peer_train_seconds:.0f} s" if peer.trained_now
                                                    else " (cached)"), flush=True)
@@ -127,6 +129,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "errors": sum(1 for t in run.turns if t.error),
         },
         "peer": {"model": relative(peer.path), "config": relative(peer_module.PEER_CONFIG),
+                 "same_nlu_data": peer_module.is_current(peer),
                  "train_seconds": peer.train_seconds, "train_seconds_source": peer_source},
         "timing": {
             "total_seconds": time.monotonic() - started,

@@ -57,6 +57,19 @@ def peer_model() -> PeerModel:
     return PeerModel(path=path, train_seconds=seconds, trained_now=True)
 
 
+def given_peer_model(path: Path) -> PeerModel:
+    """A peer model trained earlier (--peer-model), used as it is: its NLU data may be older than
+    today's, which the report then says."""
+    seconds_file = path.with_name(path.name.replace(".tar.gz", ".train_seconds"))
+    seconds = float(seconds_file.read_text()) if seconds_file.exists() else None
+    return PeerModel(path=path, train_seconds=seconds, trained_now=False)
+
+
+def is_current(model: PeerModel) -> bool:
+    """Whether the model is the one today's NLU data and peer config would train."""
+    return model.path.name == f"peer-{content_hash(PEER_INPUTS)[:16]}.tar.gz"
+
+
 def parse_all(model: Path, texts: Sequence[str]) -> List[Dict]:
     """Rasa's NLU parse of each text by the model at `model`, in this process."""
     from rasa.core.agent import Agent  # TensorFlow: only when the peer is parsed
