@@ -14,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 
 help:
 	@echo "make run    install, build, train when needed, migrate, start everything (SQLite by default)"
-	@echo "make test   lint, rasa data validate, unit, integration and e2e tests, conversation tests"
+	@echo "make test   lint, rasa data validate, unit, integration and e2e tests, conversation tests, scenarios"
 	@echo "make unit | integration | e2e | test-stories   one tier of the tests (docs/architecture.md)"
 	@echo "make scenarios   the scripted-visitor scenarios (tests/scenarios) against the running assistant"
 	@echo "make install | train | migrate | shell | bench | nlu-eval | clean"
@@ -73,12 +73,12 @@ test-stories: install train
 	  --out results/core
 
 # The scenario suite (tests/scenarios/*.yml, issue #10): scripted visitors against the running assistant,
-# ending with a PASS/FAIL line per scenario. Outside tests/e2e, so `make e2e` and `make pytest` don't
-# collect it; not in `make test` until the behaviour it describes has landed.
+# ending with a PASS/GAP/FAIL line per scenario (a GAP is a known gap, a strict xfail). Its own pytest
+# run (its own stack), outside tests/e2e, so `make e2e` and `make pytest` don't collect it.
 scenarios: install train
 	$(PY) -m pytest -q -rN --tb=short -p no:cacheprovider tests/scenarios
 
-test: lint validate unit integration e2e test-stories
+test: lint validate unit integration e2e test-stories scenarios
 
 # Each visitor message as the first turn of a fresh conversation through the running assistant,
 # against the peer (Rasa's `rasa init` pipeline on the same data/, cached in models/peer/); writes
