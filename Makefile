@@ -92,5 +92,7 @@ nlu-eval: install train
 bench: train migrate
 	$(PY) -m tools.bench
 
+# Keeps the tracked results (results/nlu/latest.*, the confusion PNGs): git restores nothing else there.
 clean:
-	rm -rf build models results .pytest_cache .import_linter_cache
+	rm -rf build models .pytest_cache .import_linter_cache
+	git clean -fdXq results
