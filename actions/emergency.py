@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import UsesApp, latest_text, mail_in_background
+from bot.adapters.rasa_events import since_visitor_spoke
 from bot.domain.safety.episode import says_safe
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind
 from bot.domain.validators import phone_in_text
@@ -19,23 +20,9 @@ from bot.services.intake import add_to_emergency
 PHONE_SLOT = "emergency_callback_phone"
 
 
-def _set_since_last_message(tracker: Tracker, slot: Text) -> bool:
-    """Was `slot` set after the visitor's latest message (in this turn)?"""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "slot" and event.get("name") == slot:
-            return True
-    return False
-
-
-def _red_flag_handled_this_turn(tracker: Tracker) -> bool:
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "action" and event.get("name") == "action_handle_red_flag":
-            return True
-    return False
+def _this_turn(tracker: Tracker, kind: Text, name: Text) -> bool:
+    """Whether an event of `kind` ("slot", "action") named `name` came after the visitor's latest message."""
+    return any(e.get("event") == kind and e.get("name") == name for e in since_visitor_spoke(tracker.events))
 
 
 class ValidateEmergencyForm(UsesApp, FormValidationAction):
@@ -67,9 +54,9 @@ class ActionAskEmergencyOver(UsesApp, Action):
         return "action_ask_emergency_over"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        if _red_flag_handled_this_turn(tracker):
+        if _this_turn(tracker, "action", "action_handle_red_flag"):
             return []
-        if _set_since_last_message(tracker, PHONE_SLOT):
+        if _this_turn(tracker, "slot", PHONE_SLOT):
             self.say(dispatcher, "safety.emergency_phone_noted", callback_phone=tracker.get_slot(PHONE_SLOT))
         else:
             self.say(dispatcher, "safety.emergency_reminder")

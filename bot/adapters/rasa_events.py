@@ -69,6 +69,16 @@ def offered_buttons(events: Iterable[Dict[str, Any]]) -> List[Dict[str, str]]:
     return offered
 
 
+def since_visitor_spoke(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The events after the visitor's latest message (this turn's actions and slots)."""
+    turn: List[Dict[str, Any]] = []
+    for event in reversed(list(events)):
+        if event.get("event") == "user":
+            break
+        turn.append(event)
+    return turn[::-1]
+
+
 def offered_within(events: Iterable[Dict[str, Any]], payload: str, visitor_turns: int) -> bool:
     """Whether a button with `payload` was offered in the last `visitor_turns` turns."""
     turns = 0
