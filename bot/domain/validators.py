@@ -103,3 +103,30 @@ def clean_contact(text: str) -> ContactDetails:
     if not (phone or email):
         raise Invalid("contact")
     return ContactDetails(phone=phone, email=email)
+
+
+# A visitor introducing themselves anywhere in a message: "Hi, I'm Maria Lopez and my jaw aches",
+# "my name is tom". After "I'm"/"I am"/"this is" the name must be capitalised, since "I'm worried"
+# is no name; after "my name is" any words count.
+_INTRODUCTION = re.compile(
+    r"\b(?:my name is|my name's|name's|(?-i:[Ii])'?m|(?-i:I) am|this is)\s+"
+    r"((?-i:[A-Z][a-z'-]+)(?:\s+(?-i:[A-Z][a-z'-]+)){0,2})(?=\s*(?:$|[,.!;]|\s(?:and|but|from|here)\b))"
+    r"|\b(?:my name is|my name's)\s+([A-Za-z][a-z'-]+(?:\s+[A-Za-z][a-z'-]+)?)(?=\s*(?:$|[,.!;]|\s(?:and|but)\b))",
+    re.IGNORECASE)
+_NOT_NAME_WORDS = _NOT_NAMES | _REQUEST_WORDS | {
+    "i", "so", "just", "not", "also", "really", "very", "still", "here", "back", "pregnant", "breastfeeding",
+    "nursing", "dysport", "xeomin", "tmj", "january", "february", "march", "april", "may", "june", "july",
+    "august", "september", "october", "november", "december", "interested", "looking", "curious", "worried"}
+
+
+def introduced_name(text: str) -> Optional[str]:
+    """The name a visitor gives for themselves in a message, cleaned, or None."""
+    for match in _INTRODUCTION.finditer(text or ""):
+        name = match.group(1) or match.group(2)
+        if set(name.lower().split()) & _NOT_NAME_WORDS:
+            continue
+        try:
+            return clean_name(name)
+        except Invalid:
+            continue
+    return None

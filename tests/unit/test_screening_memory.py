@@ -4,6 +4,7 @@ import pytest
 
 from bot.domain import screening
 from bot.domain.profile import load_profile
+from bot.domain.screening.memory import days_ago
 from bot.settings import PROJECT_ROOT
 
 PROFILE = load_profile(PROJECT_ROOT / "clinic" / "profile.yml")
@@ -18,6 +19,10 @@ QUESTIONS = {q.key: q for q in screening.questions_for(PROFILE, "migraine")}
     ("headache_days", ["I have about 16 headache days a month. They last for days."], 16),
     ("headache_days", ["honestly I get migraines around 20 days a month"], 20),
     ("headache_days", ["eighteen migraines a month"], 18),
+    ("recent_toxin", ["I had Dysport six weeks ago for my frown lines and it's wearing off"], "yes"),
+    ("recent_toxin", ["had botox for my migraines last month, not sure it did anything"], "yes"),
+    ("recent_toxin", ["I tried Botox two years ago for my forehead"], "no"),
+    ("recent_toxin", ["I've never had botox"], "no"),
 ])
 def test_remembered(key, messages, answer):
     told = screening.remembered(QUESTIONS[key], messages)
@@ -29,6 +34,9 @@ def test_remembered(key, messages, answer):
     ("bleeding", ["my husband takes warfarin, I don't"]),
     ("headache_days", ["I had 3 migraines this week"]),
     ("toxin_allergy", ["I'm breastfeeding"]),
+    ("recent_toxin", ["I've had Botox before for my forehead lines"]),
+    ("recent_toxin", ["my friend had botox last week and loves it"]),
+    ("recent_toxin", ["how long does botox last?"]),
 ])
 def test_not_remembered(key, messages):
     assert screening.remembered(QUESTIONS[key], messages) is None
@@ -47,3 +55,11 @@ def test_unclear_keeps_the_words_and_is_flagged():
     parsed = screening.unclear_answer(question, "  my cousin   did ")
     assert parsed.value == {"answer": "unclear", "detail": "my cousin did"}
     assert screening.flags_for(question, parsed) == ["record", "unclear_answer"]
+
+
+@pytest.mark.parametrize("sentence, days", [
+    ("Dysport six weeks ago", 42), ("a month ago", 30), ("2 years back", 730), ("yesterday", 1),
+    ("last week", 7), ("a couple of months ago", 60), ("some time in spring", None),
+])
+def test_days_ago(sentence, days):
+    assert days_ago(sentence) == days

@@ -4,7 +4,9 @@ someone else ("my sister is pregnant") answers nothing.
 
 The words are the profile's (`remember:` on a question): yes/no questions list phrases that mean
 yes ("breastfeeding"); a negation just before the phrase ("not pregnant") means no. Number
-questions list patterns whose one group is the number.
+questions list patterns whose one group is the number. A yes/no question with
+`remember_within_days` ("Botox in the last 4 months") needs a time with the words: "Dysport six
+weeks ago" is a yes, "Botox two years ago" a no, and "I've had Botox before" answers nothing.
 """
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ _SOMEONE_ELSE = re.compile(
     r"|colleague|coworker|neighbou?r|aunt|niece|husband|boyfriend|son|dad|father|brother)\b|\b(?:she|he)\s+(?:is|was|takes|has)\b",
     re.IGNORECASE)
 _NEGATED_BEFORE = re.compile(r"(?:\b(?:not|no|never|nor)|n't)\s+(?:\w+\s+){0,2}$")
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_AGO = re.compile(r"\b(\d+|a|an)\s+(day|week|month|year)s?\s+(?:ago|back)\b")
+_LAST = re.compile(r"\b(?:last|past|this)\s+(week|month|year)\b")
 
 
 def _sentences(text: str) -> Iterable[str]:
@@ -29,13 +34,32 @@ def _sentences(text: str) -> Iterable[str]:
             yield sentence
 
 
+def days_ago(sentence: str) -> Optional[int]:
+    """How long ago the sentence says something happened ("six weeks ago": 42), or None."""
+    lowered = _words_to_digits(sentence.lower())
+    match = _AGO.search(lowered)
+    if match:
+        count = 1 if match.group(1) in ("a", "an") else int(match.group(1))
+        return count * _UNIT_DAYS[match.group(2)]
+    if re.search(r"\b(?:yesterday|today|this morning|last night)\b", lowered):
+        return 1
+    match = _LAST.search(lowered)
+    return _UNIT_DAYS[match.group(1)] if match else None
+
+
 def _yes_no(question: Question, sentence: str) -> Optional[ParsedAnswer]:
     lowered = sentence.lower().replace("\u2019", "'")
     for phrase in question.remember:
         for match in re.finditer(rf"\b{re.escape(phrase)}\b", lowered):
             if _NEGATED_BEFORE.search(lowered[:match.start()]):
                 return ParsedAnswer(question.key, NO, sentence, stop=question.stop)
-            return ParsedAnswer(question.key, YES, sentence, stop=question.stop)
+            if question.remember_within_days is None:
+                return ParsedAnswer(question.key, YES, sentence, stop=question.stop)
+            ago = days_ago(sentence)
+            if ago is None:
+                return None
+            answer = YES if ago <= question.remember_within_days else NO
+            return ParsedAnswer(question.key, answer, sentence, stop=question.stop)
     return None
 
 

@@ -18,7 +18,7 @@ CHOICE = "choice"
 TYPES = (YES_NO, YES_NO_DETAIL, NUMBER, CHOICE)
 STOP_FLAG_SUFFIX = "_stop"  # the flag of a stop question, and only that flag, ends so (e.g. allergy_stop)
 
-_COMMON_FIELDS = ("key", "text", "type", "flag", "stop", "remember", "short")
+_COMMON_FIELDS = ("key", "text", "type", "flag", "stop", "remember", "remember_within_days", "short")
 _TYPE_FIELDS = {
     YES_NO: (),
     YES_NO_DETAIL: ("detail_prompt",),
@@ -49,6 +49,9 @@ class Question:
     # Words that answer the question when said earlier in the chat: phrases meaning yes (yes/no),
     # or patterns with one group, the number (number); see bot.domain.screening.memory.
     remember: Tuple[str, ...] = ()
+    # yes/no: the remembered words count only with a time ("six weeks ago"): within these days a
+    # yes, longer ago a no; without a time the question is asked (see bot.domain.screening.memory).
+    remember_within_days: Optional[int] = None
     short: Optional[str] = None  # the item's words in a group's list ("a bleeding problem or blood thinners")
 
 
@@ -160,6 +163,12 @@ def _question(entry: Any, path: str, concern: Optional[str]) -> Question:
         "stop": _need_bool(entry, "stop", path),
     }
     fields["remember"] = _remember(entry.get("remember", []), kind, f"{path}.remember")
+    if "remember_within_days" in entry:
+        if kind not in (YES_NO, YES_NO_DETAIL) or not fields["remember"]:
+            raise ProfileError(f"{path}.remember_within_days", "is only for a yes/no question with remember: words")
+        fields["remember_within_days"] = _need_int(entry, "remember_within_days", path)
+        if fields["remember_within_days"] <= 0:
+            raise ProfileError(f"{path}.remember_within_days", "must be a positive number of days")
     fields["short"] = _need_text(entry, "short", path) if "short" in entry else None
     if fields["stop"] and kind not in (YES_NO, YES_NO_DETAIL):
         raise ProfileError(f"{path}.stop", "only a yes/no question can be a stop question")
