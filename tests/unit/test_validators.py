@@ -3,7 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.validators import ContactDetails, Invalid, clean_contact, clean_email, clean_name, clean_phone
+from bot.domain.validators import (
+    ContactDetails,
+    Invalid,
+    clean_contact,
+    clean_email,
+    clean_name,
+    clean_phone,
+    introduced_name,
+)
 
 # --- names ---------------------------------------------------------------------------------------
 
@@ -181,3 +189,22 @@ def test_clean_contact_phone_followed_by_words(text):
 def test_times_are_not_names(text):
     with pytest.raises(Invalid):
         clean_name(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Hi, I'm Maria Lopez and my jaw aches from clenching", "Maria Lopez"),
+    ("my name is tom, I sweat through my shirts", "Tom"),
+    ("hello this is Dana Whitfield. My feet hurt", "Dana Whitfield"),
+    ("Im Jess. I get migraines", "Jess"),
+    ("my name's Priya and i clench at night", "Priya"),
+])
+def test_a_name_the_visitor_introduces_themselves_with(text, name):
+    assert introduced_name(text) == name
+
+
+@pytest.mark.parametrize("text", [
+    "I'm breastfeeding, is botox ok?", "I'm so tired of migraines", "I'm Botox curious", "i'm 34 and have acne",
+    "this is my third time asking", "I am Worried About my Neck", "how much is it?",
+])
+def test_no_name_where_none_was_given(text):
+    assert introduced_name(text) is None
