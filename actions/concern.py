@@ -37,6 +37,12 @@ def record_concerns(app: App, tracker: Tracker, found: List[Text], chosen: Optio
     return events
 
 
+def note_named_concern(app: App, tracker: Tracker) -> List[Dict]:
+    """The concerns the latest message names, noted whatever its intent: "can I book for my sweaty
+    underarms?" sets the concern as a story would (a second one is only noted)."""
+    return record_concerns(app, tracker, list(read_concern(latest_entities(tracker), None).concerns))
+
+
 def identify(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """What brings the visitor in: one concern is explained; several, or none, are asked about.
     A concern chosen on a button is the visitor's choice; one typed while another is already set

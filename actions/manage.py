@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.booking import offer_alternatives, requested_start
 from actions.common import UsesApp, latest_text, mail_in_background
+from actions.concern import note_named_concern
 from actions.interruptions import visitor_answer
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.domain import scheduling
@@ -56,7 +57,8 @@ class ActionStartManageBooking(UsesApp, Action):
         choice = read_choice(text)
         asked_time = choice == "reschedule" and scheduling.parse_when(text, self.app.now(), self.app.profile)
         return [SlotSet("booking_reference", reference), SlotSet("contact", contact),
-                SlotSet("manage_choice", choice), SlotSet("preferred_time", text if asked_time else None)]
+                SlotSet("manage_choice", choice), SlotSet("preferred_time", text if asked_time else None),
+                *note_named_concern(self.app, tracker)]
 
 
 class ValidateManageBookingForm(UsesApp, FormValidationAction):

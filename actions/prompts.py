@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp
+from actions.concern import note_named_concern
 
 
 class Reply(UsesApp):
@@ -21,13 +22,16 @@ class Reply(UsesApp):
 
     action: Text = ""
     key: Text = ""
+    # A reply to a visitor's own message (not a form's question): the concern it names is noted,
+    # whatever the intent ("I'd like to book a consult for underarm sweating").
+    notes_concern: bool = False
 
     def name(self) -> Text:
         return self.action
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         self.say(dispatcher, self.key)
-        return []
+        return note_named_concern(self.app, tracker) if self.notes_concern else []
 
 
 class AskFullName(Reply, Action):
@@ -56,6 +60,7 @@ class AskManageChoice(Reply, Action):
 
 class Greet(Reply, Action):
     action, key = "action_greet", "greet"
+    notes_concern = True
 
 
 class SayGoodbye(Reply, Action):
@@ -76,11 +81,14 @@ class FormStopped(Reply, Action):
 
 class DiscloseBot(Reply, Action):
     action, key = "action_bot_disclosure", "bot_disclosure"
+    notes_concern = True
 
 
 class AskConsent(Reply, Action):
     action, key = "action_ask_consent", "consent.ask"
+    notes_concern = True
 
 
 class ConsentNeededToBook(Reply, Action):
     action, key = "action_booking_needs_consent", "consent.needed_to_book"
+    notes_concern = True

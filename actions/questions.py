@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent, latest_text
-from actions.concern import record_concerns
+from actions.concern import note_named_concern
 from bot.adapters.rasa_events import offered_within
 from bot.domain.answers import QUESTION_INTENTS, answer_question
 from bot.domain.concerns import read_concern
@@ -37,4 +37,4 @@ class ActionAnswerQuestion(UsesApp, Action):
             self.say(dispatcher, "answers.offer_booking", answer=answer)
         else:
             dispatcher.utter_message(text=answer)
-        return record_concerns(self.app, tracker, named)  # "how long does it last for sweaty hands?"
+        return note_named_concern(self.app, tracker)  # "how long does it last for sweaty hands?"

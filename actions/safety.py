@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent, latest_text, mail_in_background
-from actions.concern import concern_buttons, identify, record_concerns
+from actions.concern import concern_buttons, identify, note_named_concern
 from bot.domain import scheduling
 from bot.domain.concerns import read_concern
 from bot.domain.formatting import slot_in_words
@@ -55,7 +55,7 @@ class ActionHandleRedFlag(UsesApp, Action):
         except Exception:  # the visitor's safety message must go out even if the store is down
             logger.exception("could not store the %s alert for %s", kind, tracker.sender_id)
             recorded = None
-        events = record_concerns(self.app, tracker, list(read_concern(latest_entities(tracker), None).concerns))
+        events = note_named_concern(self.app, tracker)
         if recorded is None or recorded.new:
             mail_in_background(self.app.mailer.alert, {
                 "intake_id": recorded.intake_id if recorded else None, "kind": kind,

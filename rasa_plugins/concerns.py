@@ -23,14 +23,21 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_ROLE, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.adapters.spacy_pipeline import PROJECT_CLINIC_DIR, load_lexicon
 from bot.adapters.text_classifier import TextClassifier, source_fingerprint
 from bot.domain import concerns as concerns_module
-from bot.domain.concerns import CONCERN_INTENT_PREFIX, CONCERN_KEYS, ConcernLexicon, negated_before
+from bot.domain.concerns import (
+    CONCERN_INTENT_PREFIX,
+    CONCERN_KEYS,
+    TREATED_ROLE,
+    ConcernLexicon,
+    named_as_treated,
+    negated_before,
+)
 from rasa_plugins.intents import set_sure_intent
 
 logger = logging.getLogger(__name__)
@@ -122,16 +129,21 @@ class ConcernReader(GraphComponent, IntentClassifier):
                 hits.append(hit)
         return sorted(hits)
 
-    def concerns_in(self, message: Message) -> List[str]:
-        """The concerns a message names, in order; the classifier's only when no word names one."""
-        found = list(dict.fromkeys(key for _, _, key in self.hits_in(message)))
+    def concerns_in(self, message: Message) -> Dict[str, bool]:
+        """The concerns a message names, in order, each with whether it is named as what was
+        treated ("my forehead injections"); the classifier's only when no word names one."""
+        text = message.get(TEXT) or ""
+        found: Dict[str, bool] = {}
+        for start, end, key in self.hits_in(message):
+            found[key] = found.get(key, False) or named_as_treated(text, start, end)
         if not found and self.classifier is not None:
-            scores = self.classifier.scores(message.get(TEXT) or "")
+            scores = self.classifier.scores(text)
             best = max(CONCERN_KEYS, key=lambda key: scores.get(key, 0.0))
             if scores.get(best, 0.0) >= self.config["threshold"]:
-                found.append(best)
+                found[best] = False
         if not found:  # "botox for my forehead": an area, when nothing else names a concern
-            found = self.areas.find(message.get(TEXT) or "")[:1]
+            for start, end, key in self.areas.hits(text)[:1]:
+                found[key] = named_as_treated(text, start, end)
         return found
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -139,20 +151,24 @@ class ConcernReader(GraphComponent, IntentClassifier):
             if not message.get(TEXT) or str(message.get(TEXT)).startswith("/"):
                 continue  # empty, or a button payload: its entities say it all
             found = self.concerns_in(message)
-            # The ruler's concern spans are read here; what the message names goes on as `concern`.
+            # The ruler's concern spans are read here; what the message names goes on as `concern`,
+            # with the role `treated` when named as what was treated (a red-flag report keeps only those).
             entities = [e for e in (message.get(ENTITIES) or [])
                         if e.get("entity") != "concern" and e.get("entity") not in CONCERN_KEYS]
-            entities += [{"entity": "concern", "value": key, "extractor": self.__class__.__name__} for key in found]
+            entities += [{"entity": "concern", "value": key, "extractor": self.__class__.__name__,
+                          **({ENTITY_ATTRIBUTE_ROLE: TREATED_ROLE} if treated else {})}
+                         for key, treated in found.items()]
             message.set(ENTITIES, entities, add_to_output=True)
             if not found:
                 continue
+            first = next(iter(found))
             intent = message.get(INTENT) or {}
             name, confidence = intent.get(INTENT_NAME_KEY), intent.get("confidence") or 0.0
             unsure = confidence < self.config["sure_intent"]
             vague = name in REPLACEABLE or (name or "").startswith(CONCERN_INTENT_PREFIX)
             if vague and (unsure or name in ALWAYS_REPLACED):
-                set_sure_intent(message, CONCERN_INTENT_PREFIX + found[0])
-            logger.debug("concerns %s; intent %s (%.2f)", found, name, confidence)
+                set_sure_intent(message, CONCERN_INTENT_PREFIX + first)
+            logger.debug("concerns %s; intent %s (%.2f)", list(found), name, confidence)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -27,6 +27,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_ROLE,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
@@ -41,7 +42,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.adapters.text_classifier import TextClassifier, source_fingerprint
-from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, RedFlagLexicon, Thresholds, decide, load_lexicon, scan
+from bot.domain.concerns import TREATED_ROLE
+from bot.domain.safety import (
+    ADVERSE_EFFECT,
+    EMERGENCY,
+    RedFlagLexicon,
+    Thresholds,
+    cues,
+    decide,
+    load_lexicon,
+    scan,
+)
 from bot.domain.safety import decision as decision_module
 from rasa_plugins.intents import set_sure_intent
 
@@ -125,7 +136,8 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
         whole = self.classifier.whole(text) if self.classifier is not None else None
         # The whole message, not its sentences one by one: "hoarse for a couple of days ... but it
         # came back fine" is no report, though its first half alone reads as one.
-        return decide(scan(text, self._lexicon), whole, whole, self.limits, words=len(text.split()))
+        return decide(scan(text, self._lexicon), whole, whole, self.limits, words=len(text.split()),
+                      cues=cues(text, self._lexicon))
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Override intent, ranking and entities of flagged messages; an unconfirmed report intent
@@ -148,7 +160,11 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
             if flag is not None and flag.start is not None and flag.end is not None:
                 entity[ENTITY_ATTRIBUTE_START] = flag.start
                 entity[ENTITY_ATTRIBUTE_END] = flag.end
-            entities = [e for e in (message.get(ENTITIES) or []) if e.get(ENTITY_ATTRIBUTE_TYPE) != SAFETY_FLAG_ENTITY]
+            # A report's concern is what was treated ("after my forehead injections"), not what is
+            # felt now ("a headache since my botox" is no migraine concern).
+            entities = [e for e in (message.get(ENTITIES) or []) if e.get(ENTITY_ATTRIBUTE_TYPE) != SAFETY_FLAG_ENTITY
+                        and not (e.get(ENTITY_ATTRIBUTE_TYPE) == "concern"
+                                 and e.get(ENTITY_ATTRIBUTE_ROLE) != TREATED_ROLE)]
             set_sure_intent(message, intent_name)  # kept through FallbackClassifier's ambiguity check
             message.set(ENTITIES, entities + [entity], add_to_output=True)
             # kind and layer only: the visitor's words are health information and stay out of logs

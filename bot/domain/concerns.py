@@ -83,6 +83,27 @@ def negated_before(prefix: str) -> bool:
     return bool(_NEGATIONS & set(_TOKEN.findall(clause)[-NEGATION_WINDOW:]))
 
 
+# What was treated, as opposed to what the visitor feels now: "my forehead injections", "botox in
+# my jaw", "had my feet done" name the treated area; "a headache since my botox" does not.
+_TREATMENT = (r"(?:botox|tox|dysport|xeomin|jeuveau|daxxify|injections?|injected|shots?|jabs?|treatments?|treated"
+              r"|units|done|procedure|appointment|session)")
+_TREATED_BEFORE = re.compile(
+    rf"\b{_TREATMENT}\s+(?:(?:in|into|for|on|to|around|at|of|under|above|between|along)\s+"
+    rf"(?:my|the|both|her|his|your)?\s*(?:[\w']+\s+)?)?$")
+_TREATED_AFTER = re.compile(rf"^(?:'s)?\s+(?:[\w']+\s+)?{_TREATMENT}\b")
+
+
+TREATED_ROLE = "treated"  # the role of a concern entity named as what was treated
+
+
+def named_as_treated(text: str, start: int, end: int) -> bool:
+    """Whether the concern words at text[start:end] name what was treated ("my forehead
+    injections", "botox for my migraines"), which is what a red-flag report's concern is."""
+    lowered = (text or "").lower()
+    return bool(_TREATED_BEFORE.search(lowered[max(0, start - 40):start])
+                or _TREATED_AFTER.search(lowered[end:end + 30]))
+
+
 def _cutoff(length: int) -> float:
     """How close a misspelling must be: one slip in 8 letters is not enough ("swearing")."""
     return 92.0 if length <= 8 else 86.0

@@ -60,15 +60,15 @@ def set_concern(session: Session, conversation_id: str, concern: str) -> None:
 
 def note_concerns(session: Session, conversation_id: str, concerns: Sequence[str],
                   chosen: Optional[str] = None) -> Optional[str]:
-    """Record the concerns a message named. `chosen`, or the only one named while the intake has
-    none yet, becomes the intake's concern; every other one is kept in other_concerns, so a
+    """Record the concerns a message named. `chosen`, or else the first one named while the intake
+    has none yet, becomes the intake's concern; every other one is kept in other_concerns, so a
     concern mentioned later never silently replaces the first. Returns the intake's concern."""
     intake = intake_for_conversation(session, conversation_id)
     if chosen is not None:
         if intake.concern and intake.concern != chosen:
             concerns = [intake.concern, *concerns]
         intake.concern = chosen
-    elif intake.concern is None and len(concerns) == 1:
+    elif intake.concern is None and concerns:
         intake.concern = concerns[0]
     others = list(intake.other_concerns or [])
     for key in concerns:

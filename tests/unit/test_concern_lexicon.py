@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.adapters.text_classifier import segments
-from bot.domain.concerns import ConcernLexicon, read_lexicon
+from bot.domain.concerns import ConcernLexicon, named_as_treated, read_lexicon
 from bot.settings import PROJECT_ROOT
 
 
@@ -54,3 +54,17 @@ def test_a_long_run_on_sentence_is_cut_with_overlap():
     assert all(len(piece.split()) <= 25 for piece in pieces[1:])
     covered = {word for piece in pieces[1:] for word in piece.split()}
     assert covered == set(words)
+
+
+@pytest.mark.parametrize("text, words, treated", [
+    ("had my forehead done 2 days ago and the headache hasn't stopped", "forehead", True),
+    ("had my forehead done 2 days ago and the headache hasn't stopped", "headache", False),
+    ("I passed out an hour after my forehead injections", "forehead", True),
+    ("botox for my migraines last month and I can't lift my head", "migraines", True),
+    ("after the injections under my eyes I have huge bags now", "under my eyes", True),
+    ("welts on my arms and neck since my injection this afternoon", "neck", False),
+    ("my eyebrows have dropped since my appointment", "eyebrows", False),
+])
+def test_a_concern_named_as_what_was_treated(text, words, treated):
+    start = text.find(words)
+    assert named_as_treated(text, start, start + len(words)) is treated

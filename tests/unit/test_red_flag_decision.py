@@ -2,7 +2,7 @@
 classifier's probabilities; an emergency always wins."""
 from __future__ import annotations
 
-from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, Thresholds, decide, scan
+from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, Thresholds, cues, decide, scan
 
 NOTHING = {"none": 0.99, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.01}
 
@@ -68,3 +68,33 @@ def test_an_effect_told_as_over_needs_a_classifier_all_but_sure():
     again = "it went away but now my eyelid is drooping again since tuesday's botox"
     certain = {"none": 0.01, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.98}
     assert decide(scan(again), certain, certain, words=13).kind == ADVERSE_EFFECT
+
+
+def _with_cues(text, probabilities):
+    return decide(scan(text), probabilities, probabilities, words=len(text.split()), cues=cues(text))
+
+
+def test_the_classifier_alone_needs_a_treatment_for_an_adverse_effect():
+    sure = {"none": 0.15, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.85}
+    assert _with_cues("my left eyelid has always sat a bit lower than the other one, will botox show it more?",
+                      sure) is None
+    decision = _with_cues("they put way too much on the left and now half of my forehead is frozen", sure)
+    assert (decision.kind, decision.layer) == (ADVERSE_EFFECT, "classifier")
+    assert _with_cues("talking for a few minutes makes my mouth tired since my lip flip", sure).kind == ADVERSE_EFFECT
+
+
+def test_the_classifier_alone_is_overruled_by_all_is_well():
+    emergency = {"none": 0.2, EMERGENCY: 0.75, ADVERSE_EFFECT: 0.05}
+    assert _with_cues("everything went well after my neck treatment, voice is normal and swallowing's fine",
+                      emergency) is None
+    # a lexicon hit still counts, whatever else is fine
+    decision = _with_cues("my voice is fine but i can't swallow since my botox yesterday", emergency)
+    assert (decision.kind, decision.layer) == (EMERGENCY, "lexicon")
+
+
+def test_cues_of_a_message():
+    assert cues("ever since the appointment there is a heavy pressure in my head").treated
+    assert cues("my side effects are pretty bad, will they get better?").treated
+    assert not cues("can botox lift my brows? my face looks tired and heavy lately").treated
+    assert cues("all good, no side effects at all").all_clear
+    assert not cues("my voice sounds hoarse since the injections").all_clear

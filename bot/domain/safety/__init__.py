@@ -6,7 +6,7 @@ clinic/red_flags.yml; this module only applies them in a fixed order, so every d
 the rule that fired, or to the cue that suppressed it (see `scan`).
 """
 from bot.domain.safety.decision import Decision, Thresholds, decide
-from bot.domain.safety.detector import Finding, RedFlag, detect_red_flag, scan
+from bot.domain.safety.detector import Cues, Finding, RedFlag, cues, detect_red_flag, scan
 from bot.domain.safety.lexicon import (
     ADVERSE_EFFECT,
     DEFAULT_LEXICON_PATH,
@@ -18,6 +18,6 @@ from bot.domain.safety.lexicon import (
     parse_lexicon,
 )
 
-__all__ = ["ADVERSE_EFFECT", "DEFAULT_LEXICON_PATH", "EMERGENCY", "KINDS", "Decision", "Finding", "RedFlag",
+__all__ = ["ADVERSE_EFFECT", "DEFAULT_LEXICON_PATH", "EMERGENCY", "KINDS", "Cues", "Decision", "Finding", "RedFlag",
            "RedFlagLexicon", "Thresholds", "decide",
-           "RedFlagLexiconError", "detect_red_flag", "load_lexicon", "parse_lexicon", "scan"]
+           "RedFlagLexiconError", "cues", "detect_red_flag", "load_lexicon", "parse_lexicon", "scan"]

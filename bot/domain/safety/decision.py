@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from bot.domain.safety.detector import Finding, RedFlag
+from bot.domain.safety.detector import Cues, Finding, RedFlag
 from bot.domain.safety.lexicon import ADVERSE_EFFECT, EMERGENCY
 
 
@@ -43,10 +43,26 @@ def _resolved(finding: Finding) -> bool:
 
 def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = None,
            whole: Optional[Mapping[str, float]] = None, limits: Thresholds = Thresholds(),
-           words: Optional[int] = None) -> Optional[Decision]:
+           words: Optional[int] = None, cues: Optional[Cues] = None) -> Optional[Decision]:
     """`best`: each label's highest probability over the message's sentences; `whole`: the whole
-    message's; `words`: the message's length in words (None: long enough). Without a classifier
+    message's; `words`: the message's length in words (None: long enough); `cues`: what the message
+    says of treatment and of being fine (bot.domain.safety.detector.cues). Without a classifier
     (both None), or for a message shorter than `min_words`, the lexicon decides alone."""
+    decision = _decide(findings, best, whole, limits, words)
+    if decision is None or cues is None or decision.layer != "classifier":
+        return decision
+    # The classifier alone, with no word of the lexicon behind it: it reads words, not their sense.
+    if cues.all_clear:  # "voice is normal and swallowing's fine"
+        return None
+    named = {finding.flag.kind for finding in findings}
+    if decision.kind == ADVERSE_EFFECT and ADVERSE_EFFECT not in named and not cues.treated:
+        return None  # an effect after treatment needs the treatment ("my eyelid, lower since birth")
+    return decision
+
+
+def _decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]],
+            whole: Optional[Mapping[str, float]], limits: Thresholds,
+            words: Optional[int]) -> Optional[Decision]:
     kept = next((f.flag for f in findings if f.suppressed_by is None), None)
     suppressed = {f.flag.kind: f.flag for f in reversed(findings) if f.suppressed_by is not None}
     if best is None or (words is not None and words < limits.min_words):

@@ -188,6 +188,23 @@ class _Message:
         return False
 
 
+@dataclass(frozen=True)
+class Cues:
+    """What the whole message says around any symptom: that treatment was had ("since my lip
+    flip"), and that all is well ("swallowing's fine"). A red flag read by the classifier alone needs
+    the first (for an adverse effect) and is dropped on the second."""
+
+    treated: bool
+    all_clear: bool
+
+
+def cues(text: str, lexicon: Optional[RedFlagLexicon] = None) -> Cues:
+    lexicon = lexicon or load_lexicon()
+    message = _Message(text or "", lexicon)
+    return Cues(treated=message.treated(),
+                all_clear=any(pattern.search(message.norm.text) for pattern in lexicon.all_clear))
+
+
 def scan(text: str, lexicon: Optional[RedFlagLexicon] = None) -> List[Finding]:
     """Every pattern hit in `text`, emergencies first then by position, each with why it was dropped (if)."""
     lexicon = lexicon or load_lexicon()

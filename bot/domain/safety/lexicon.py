@@ -60,6 +60,7 @@ class RedFlagLexicon:
     suppressors: Tuple[_Suppressor, ...]
     treatment_context: Tuple[Pattern[str], ...]
     rules: Tuple[_Rule, ...]
+    all_clear: Tuple[Pattern[str], ...] = ()  # "swallowing's fine", "everything went well"
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -167,6 +168,7 @@ def parse_lexicon(data: Any) -> RedFlagLexicon:
         suppressors=_suppressors(_section(data, "suppress")),
         treatment_context=_regex_list(_section(data, "treatment_context"), "treatment_context"),
         rules=_rules(data),
+        all_clear=_regex_list(data["all_clear"], "all_clear") if "all_clear" in data else (),
     )
 
 
