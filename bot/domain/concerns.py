@@ -90,6 +90,7 @@ _TREATMENT = (r"(?:botox|tox|dysport|xeomin|jeuveau|daxxify|injections?|injected
 _TREATED_BEFORE = re.compile(
     rf"\b{_TREATMENT}\s+(?:(?:in|into|for|on|to|around|at|of|under|above|between|along)\s+"
     rf"(?:my|the|both|her|his|your)?\s*(?:[\w']+\s+)?)?$")
+_TREATED_WORD = re.compile(rf"\b{_TREATMENT}\b")
 _TREATED_AFTER = re.compile(rf"^(?:'s)?\s+(?:[\w']+\s+)?{_TREATMENT}\b")
 
 
@@ -100,7 +101,8 @@ def named_as_treated(text: str, start: int, end: int) -> bool:
     """Whether the concern words at text[start:end] name what was treated ("my forehead
     injections", "botox for my migraines"), which is what a red-flag report's concern is."""
     lowered = (text or "").lower()
-    return bool(_TREATED_BEFORE.search(lowered[max(0, start - 40):start])
+    return bool(_TREATED_WORD.search(lowered[start:end])  # the phrase itself: "masseter botox", "forehead done"
+                or _TREATED_BEFORE.search(lowered[max(0, start - 40):start])
                 or _TREATED_AFTER.search(lowered[end:end + 30]))
 
 

@@ -68,3 +68,9 @@ def test_a_long_run_on_sentence_is_cut_with_overlap():
 def test_a_concern_named_as_what_was_treated(text, words, treated):
     start = text.find(words)
     assert named_as_treated(text, start, start + len(words)) is treated
+
+
+def test_a_lexicon_phrase_that_names_the_treatment_is_what_was_treated(lexicon):
+    text = "my jaw feels so weak since the masseter botox"
+    treated = [(text[start:end], named_as_treated(text, start, end)) for start, end, _ in lexicon.hits(text)]
+    assert treated == [("jaw feels", False), ("masseter botox", True)]

@@ -98,3 +98,10 @@ def test_cues_of_a_message():
     assert not cues("can botox lift my brows? my face looks tired and heavy lately").treated
     assert cues("all good, no side effects at all").all_clear
     assert not cues("my voice sounds hoarse since the injections").all_clear
+
+
+def test_a_negated_hit_the_classifier_agrees_with_is_overruled_by_all_is_well():
+    agree = {"none": 0.4, EMERGENCY: 0.1, ADVERSE_EFFECT: 0.5}
+    text = "I had my botox 2 weeks ago and everything is fine, no drooping, no headache"
+    assert "negation" in [f.suppressed_by for f in scan(text)]
+    assert _with_cues(text, agree) is None

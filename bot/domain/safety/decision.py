@@ -49,13 +49,14 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
     says of treatment and of being fine (bot.domain.safety.detector.cues). Without a classifier
     (both None), or for a message shorter than `min_words`, the lexicon decides alone."""
     decision = _decide(findings, best, whole, limits, words)
-    if decision is None or cues is None or decision.layer != "classifier":
+    if decision is None or cues is None or decision.layer == "lexicon":
         return decision
-    # The classifier alone, with no word of the lexicon behind it: it reads words, not their sense.
-    if cues.all_clear:  # "voice is normal and swallowing's fine"
+    # No kept lexicon hit behind it: the classifier reads words, not their sense.
+    if cues.all_clear:  # "voice is normal and swallowing's fine", "everything is fine, no drooping"
         return None
     named = {finding.flag.kind for finding in findings}
-    if decision.kind == ADVERSE_EFFECT and ADVERSE_EFFECT not in named and not cues.treated:
+    if (decision.layer == "classifier" and decision.kind == ADVERSE_EFFECT and ADVERSE_EFFECT not in named
+            and not cues.treated):
         return None  # an effect after treatment needs the treatment ("my eyelid, lower since birth")
     return decision
 
