@@ -70,6 +70,15 @@ def save_contact(
     return contact
 
 
+def contact_matches(contact: Optional[Contact], phone: Optional[str], email: Optional[str]) -> bool:
+    """Whether a stored contact has this phone or this e-mail (any case): the one place contact
+    details are compared, so the comparison changes here alone if the columns are encrypted."""
+    if contact is None:
+        return False
+    return bool((phone and phone == contact.phone)
+                or (email and contact.email and email.strip().lower() == contact.email.strip().lower()))
+
+
 def booked_starts(session: Session, start: datetime, end: datetime) -> List[datetime]:
     """Start times of booked appointments in [start, end)."""
     rows = session.execute(
@@ -111,3 +120,15 @@ def _is_reference_clash(session: Session, reference: str) -> bool:
     ).first() is not None
 
 
+
+
+def move_appointment(session: Session, appointment: Appointment, start: datetime, minutes: int) -> None:
+    """Give a booked appointment a new start (same row, same reference); SlotTaken if that start
+    is held by another booking (the partial unique index decides)."""
+    try:
+        with session.begin_nested():
+            appointment.start_at = start
+            appointment.end_at = start + timedelta(minutes=minutes)
+            session.flush()
+    except IntegrityError as exc:
+        raise SlotTaken(start) from exc
