@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,6 +77,25 @@ def contact_matches(contact: Optional[Contact], phone: Optional[str], email: Opt
         return False
     return bool((phone and phone == contact.phone)
                 or (email and contact.email and email.strip().lower() == contact.email.strip().lower()))
+
+
+def intake_search_condition(text: str):
+    """Intakes whose contact's name, e-mail or phone contains `text` (any case; a phone matches on
+    its digits, however it was typed), or whose appointment has `text` as its reference: the one
+    place the dashboard searches contact details."""
+    text = " ".join(text.split())
+    pattern = f"%{text.lower()}%"
+    digits = "".join(ch for ch in text if ch.isdigit())
+    stored_digits = Contact.phone
+    for separator in (" ", "-", "(", ")", ".", "+", "/"):
+        stored_digits = func.replace(stored_digits, separator, "")
+    by_contact = [func.lower(Contact.name).like(pattern), func.lower(Contact.email).like(pattern)]
+    if len(digits) >= 3:
+        by_contact.append(stored_digits.like(f"%{digits}%"))
+    return or_(
+        Intake.contact_id.in_(select(Contact.id).where(or_(*by_contact))),
+        Intake.id.in_(select(Appointment.intake_id).where(Appointment.reference == text.upper())),
+    )
 
 
 def booked_starts(session: Session, start: datetime, end: datetime) -> List[datetime]:
