@@ -123,8 +123,9 @@ def _deliver(settings, profile, build: Callable[[], Draft]) -> bool:
 # --- the clinic's three notifications ----------------------------------------------------------
 
 
-def booking_draft(profile, info: Mapping[str, Any]) -> Draft:
-    """The clinic's mail about a new booking, with an .ics calendar entry.
+def booking_draft(profile, info: Mapping[str, Any], moved: bool = False) -> Draft:
+    """The clinic's mail about a new booking (or, `moved`, one moved to a new time), with an .ics
+    calendar entry (same UID: the clinic's calendar updates the entry).
 
     info: intake_id, name, phone, email, concern (key or words), start (aware datetime), end
     (optional; default start + consultation length), reference.
@@ -133,10 +134,11 @@ def booking_draft(profile, info: Mapping[str, Any]) -> Draft:
     start = info["start"].astimezone(tz)
     end = booking_end(profile, info)
     reference = one_line(info.get("reference")) or "-"
-    subject = f"New consultation booking {reference}: {date_and_time(start)}"
+    subject = f"{'Consultation moved' if moved else 'New consultation booking'} {reference}: {date_and_time(start)}"
     body = "\n".join(
         [
-            "A visitor booked a free consultation through the assistant.",
+            "A booked consultation moved to a new time." if moved
+            else "A visitor booked a free consultation through the assistant.",
             "",
             f"When:       {date_and_time(start)} - {clock(end.astimezone(tz))} ({tz.key})",
             f"Reference:  {reference}",

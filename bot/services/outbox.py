@@ -78,7 +78,8 @@ def queue_booking(session: Session, ctx: MailContext, booking: BookingInfo) -> L
 def queue_reschedule(session: Session, ctx: MailContext, booking: BookingInfo) -> List[int]:
     """The clinic's notice of the new time and the patient's; reminders for the old time are dropped."""
     drop_reminders(session, booking.appointment_id)
-    ids = [queue_mail(session, ctx, MailKind.CLINIC_BOOKING, _clinic(ctx), booking_draft(ctx.profile, asdict(booking)),
+    draft = booking_draft(ctx.profile, asdict(booking), moved=True)
+    ids = [queue_mail(session, ctx, MailKind.CLINIC_BOOKING, _clinic(ctx), draft,
                       intake_id=booking.intake_id, appointment_id=booking.appointment_id)]
     ids.append(_queue_patient(session, ctx, MailKind.RESCHEDULE, booking))
     return [i for i in ids if i is not None]

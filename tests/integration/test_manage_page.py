@@ -16,7 +16,7 @@ from bot.domain import scheduling
 from bot.web.app import create_app
 from tests.integration import rows
 from tests.integration.test_actions import free_start
-from tests.integration.test_outbox import PATIENT, book_with_email, mail_app, plain, subject
+from tests.integration.test_outbox import CLINIC, PATIENT, book_with_email, mail_app, plain, subject
 from tests.servers import smtp_inbox
 from tests.support import settings_for
 
@@ -58,6 +58,7 @@ def test_moving_keeps_the_reference_and_mails_the_new_time(booked, profile):
     moved = [m for m in inbox.to(PATIENT) if subject(m).startswith("Moved")]
     assert len(moved) == 1 and booking.reference in plain(moved[0])
     assert scheduling.describe_slot(profile, later) in subject(moved[0])
+    assert any(subject(m).startswith(f"Consultation moved {booking.reference}") for m in inbox.to(CLINIC))
 
 
 def test_moving_to_a_taken_or_invalid_time_changes_nothing(booked, profile):
