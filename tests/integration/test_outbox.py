@@ -5,6 +5,9 @@ reminder goes out once; cancelling drops it."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -20,8 +23,10 @@ from bot.cli import main as cli
 from bot.composition import build_app, deliver_outbox
 from bot.domain.statuses import MailKind, OutboxStatus
 from bot.domain.validators import ContactDetails
+from bot.ops.runner import outbox_command
 from bot.services.intake import book, cancel_booking
 from bot.services.outbox import queue_booking, queue_cancellation, queue_due_reminders, reminder_key
+from bot.settings import PROJECT_ROOT
 from tests.integration.test_actions import booking_slots, free_start, make_tracker, run
 from tests.servers import free_port, smtp_inbox
 from tests.support import settings_for
@@ -202,3 +207,27 @@ def test_cancelling_sends_a_notice_and_drops_the_reminder(database_url, profile)
     assert any(s.startswith("Cancelled") for s in subjects)
     assert not any(s.startswith("Reminder") for s in subjects)
     assert {r.status for r in outbox(app.engine) if r.kind == MailKind.REMINDER} == {OutboxStatus.DROPPED}
+
+
+def test_the_sender_loop_that_make_run_starts_sends_and_stops_cleanly(database_url, profile):
+    """`python -m bot outbox run` (bot.ops.runner.outbox_command) as its own process."""
+    with smtp_inbox() as inbox:
+        app = mail_app(database_url, inbox.port)
+        try:
+            book_with_email(app, free_start(app.engine, profile, days_ahead=3))
+        finally:
+            app.close()
+        env = {**os.environ, "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
+               "CLINIC_NOTIFY_EMAIL": CLINIC, "SECRET_KEY": "test-secret", "RASA_TOKEN": "test-token",
+               "OUTBOX_POLL_SECONDS": "1", "PYTHONPATH": str(PROJECT_ROOT)}
+        sender = subprocess.Popen(outbox_command(), cwd=PROJECT_ROOT, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while len(inbox.messages) < 2:
+                assert sender.poll() is None, "the sender exited"
+                assert time.monotonic() < deadline, "the sender sent nothing"
+                time.sleep(0.2)
+        finally:
+            sender.send_signal(signal.SIGTERM)
+            assert sender.wait(timeout=20) == 0
+    assert {m["To"] for m in inbox.messages} == {CLINIC, PATIENT}
