@@ -152,6 +152,24 @@ def drop_reminders(session: Session, appointment_id: int) -> None:
     )
 
 
+def release_held(session: Session, now: datetime) -> int:
+    """Held messages that have a recipient become pending (mail is configured now); how many.
+    Reminders whose appointment has passed are dropped instead of sent late."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.HELD, OutboxMessage.kind == MailKind.REMINDER,
+               OutboxMessage.appointment_id.in_(select(Appointment.id).where(Appointment.start_at <= now)))
+        .values(status=OutboxStatus.DROPPED)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.HELD, OutboxMessage.recipient.isnot(None))
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 @dataclass(frozen=True)
 class OutgoingMail:
     id: int

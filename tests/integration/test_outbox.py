@@ -231,3 +231,27 @@ def test_the_sender_loop_that_make_run_starts_sends_and_stops_cleanly(database_u
             sender.send_signal(signal.SIGTERM)
             assert sender.wait(timeout=20) == 0
     assert {m["To"] for m in inbox.messages} == {CLINIC, PATIENT}
+
+
+def test_held_mail_is_sent_once_released(database_url, profile, monkeypatch, capsys):
+    unconfigured = build_app(settings_for(database_url))
+    try:
+        booking = book_with_email(unconfigured, free_start(unconfigured.engine, profile, days_ahead=3))
+    finally:
+        unconfigured.close()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SECRET_KEY", "test-secret")
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    assert cli(["outbox", "release"]) == 1  # still not configured: nothing changes
+    assert {r.status for r in outbox(unconfigured.engine)} == {OutboxStatus.HELD}
+    with smtp_inbox() as inbox:
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(inbox.port))
+        monkeypatch.setenv("CLINIC_NOTIFY_EMAIL", CLINIC)
+        assert cli(["outbox", "release"]) == 0
+        assert cli(["outbox", "send"]) == 0
+    assert "sent 1" in capsys.readouterr().out  # the clinic's copy had no address when it was written
+    [mail] = inbox.messages
+    assert mail["To"] == PATIENT and booking.reference in plain(mail)
+    statuses = {(r.kind, r.status) for r in outbox(unconfigured.engine)}
+    assert statuses == {("clinic_booking", "held"), ("confirmation", "sent")}
