@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -12,7 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesApp, buttons, mail_in_background, say
+from actions.common import UsesApp, buttons, say, send_soon
 from actions.interruptions import visitor_answer
 from bot.adapters.rasa_events import offered_buttons
 from bot.composition import App
@@ -20,6 +19,7 @@ from bot.domain import scheduling
 from bot.domain.formatting import clock, day_in_words
 from bot.domain.validators import Invalid, clean_contact, clean_name
 from bot.services.intake import SlotTaken, book, note_contact, taken_starts
+from bot.services.outbox import queue_booking
 
 MAX_SLOT_BUTTONS = 6
 # Reasons the office hours explain; a taken or passed time inside them needs no reminder.
@@ -158,10 +158,11 @@ class ActionBookConsultation(UsesApp, Action):
             with self.app.unit_of_work(for_write=True) as session:
                 booking = book(session, clinic, tracker.sender_id, tracker.get_slot("full_name"),
                                contact, start, tracker.get_slot("concern"))
+                queued = queue_booking(session, self.app.mail_context(), booking)
         except SlotTaken:
             offer_alternatives(self.app, dispatcher, self.app.wording.text("booking.just_taken"), start)
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
-        mail_in_background(self.app.mailer.booking, asdict(booking))
+        send_soon(self.app, queued)
         when = scheduling.describe_slot(clinic, booking.start)
         wording = self.app.wording
         lines = [wording.text("booking.done", when=when),

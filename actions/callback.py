@@ -7,11 +7,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesApp, mail_in_background
+from actions.common import UsesApp, send_soon
 from actions.interruptions import visitor_answer
 from bot.domain.statuses import CallbackReason
 from bot.domain.validators import clean_name, clean_phone, phone_in_text
 from bot.services.intake import save_callback
+from bot.services.outbox import queue_callback
 
 MAX_BEST_TIME_CHARS = 200
 
@@ -50,10 +51,11 @@ class ActionSaveCallback(UsesApp, Action):
         with self.app.unit_of_work(for_write=True) as session:
             intake_id = save_callback(session, tracker.sender_id, tracker.get_slot("full_name"),
                                       tracker.get_slot("callback_phone"), tracker.get_slot("callback_time"), reason)
-        mail_in_background(self.app.mailer.callback, {
-            "intake_id": intake_id, "name": tracker.get_slot("full_name"),
-            "phone": tracker.get_slot("callback_phone"), "best_time": tracker.get_slot("callback_time"),
-            "reason": reason, "concern": tracker.get_slot("concern")})
+            queued = queue_callback(session, self.app.mail_context(), {
+                "intake_id": intake_id, "name": tracker.get_slot("full_name"),
+                "phone": tracker.get_slot("callback_phone"), "best_time": tracker.get_slot("callback_time"),
+                "reason": reason, "concern": tracker.get_slot("concern")})
+        send_soon(self.app, queued)
         self.say(dispatcher, "callback.saved", callback_phone=tracker.get_slot("callback_phone"),
                  callback_time=tracker.get_slot("callback_time"))
         return []

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.adapters.rasa_events import alert_payload
-from bot.composition import App, process_app
+from bot.composition import App, deliver_outbox, process_app
 from bot.domain.validators import Invalid
 
 
@@ -66,9 +66,11 @@ def latest_entities(tracker: Tracker) -> List[Dict[Text, Any]]:
     return tracker.latest_message.get("entities") or []
 
 
-def mail_in_background(send: Callable[[Mapping[Text, Any]], bool], info: Mapping[Text, Any]) -> None:
-    """Mail staff without holding up the visitor's reply; the Mailer never raises and logs failures."""
-    asyncio.get_running_loop().run_in_executor(None, send, info)
+def send_soon(app: App, outbox_ids: Sequence[int]) -> None:
+    """Try the mail just queued (and committed) in the outbox now, without holding up the visitor's
+    reply; whatever fails stays in the outbox for the sender's next pass."""
+    if outbox_ids:
+        asyncio.get_running_loop().run_in_executor(None, deliver_outbox, app, list(outbox_ids))
 
 
 def buttons(options: List[tuple]) -> List[Dict[Text, Text]]:

@@ -10,12 +10,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesApp, latest_text, mail_in_background
+from actions.common import UsesApp, latest_text, send_soon
 from bot.adapters.rasa_events import since_visitor_spoke
 from bot.domain.safety.episode import says_safe
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind
 from bot.domain.validators import phone_in_text
 from bot.services.intake import add_to_emergency
+from bot.services.outbox import queue_alert
 
 PHONE_SLOT = "emergency_callback_phone"
 
@@ -37,11 +38,11 @@ class ValidateEmergencyForm(UsesApp, FormValidationAction):
         phone: Optional[str] = None if tracker.get_slot(PHONE_SLOT) else phone_in_text(text)
         with self.app.unit_of_work(for_write=True) as session:
             recorded = add_to_emergency(session, tracker.sender_id, text, phone)
-        if phone:
-            mail_in_background(self.app.mailer.alert, {
+            queued = queue_alert(session, self.app.mail_context(), {
                 "intake_id": recorded.intake_id, "kind": AlertKind.EMERGENCY,
                 "priority": ALERT_PRIORITY[AlertKind.EMERGENCY], "name": tracker.get_slot("full_name"),
-                "words": f"{text}\n(callback number: {phone})"})
+                "words": f"{text}\n(callback number: {phone})"}) if phone else []
+        send_soon(self.app, queued)
         if says_safe(text):
             return {"emergency_over": True}
         return {"emergency_over": None, **({PHONE_SLOT: phone} if phone else {})}

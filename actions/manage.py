@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,13 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import offer_alternatives, requested_start
-from actions.common import UsesApp, latest_text, mail_in_background
+from actions.common import UsesApp, latest_text, send_soon
 from actions.concern import note_named_concern
 from actions.interruptions import visitor_answer
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.domain import scheduling
 from bot.domain.validators import Invalid, clean_contact
 from bot.services.intake import SlotTaken, cancel_booking, find_booking, reschedule_booking
+from bot.services.outbox import queue_cancellation, queue_reschedule
 
 _REFERENCE = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
 _CHOICES = {"cancel": ("cancel", "call off", "delete"),
@@ -121,6 +121,8 @@ class ActionFinishManageBooking(UsesApp, Action):
         if tracker.get_slot("manage_choice") == "cancel":
             with self.app.unit_of_work(for_write=True) as session:
                 booking = cancel_booking(session, reference, contact)
+                queued = queue_cancellation(session, self.app.mail_context(), booking) if booking else []
+            send_soon(self.app, queued)
             if booking:
                 self.say(dispatcher, "manage.cancelled", when=scheduling.describe_slot(clinic, booking.start))
             else:
@@ -130,11 +132,12 @@ class ActionFinishManageBooking(UsesApp, Action):
         try:
             with self.app.unit_of_work(for_write=True) as session:
                 booking = reschedule_booking(session, clinic, reference, contact, start)
+                queued = queue_reschedule(session, self.app.mail_context(), booking) if booking else []
         except SlotTaken:
             offer_alternatives(self.app, dispatcher, self.app.wording.text("manage.just_taken"), start)
             return [SlotSet("preferred_time", None)]
+        send_soon(self.app, queued)
         if booking:
-            mail_in_background(self.app.mailer.booking, asdict(booking))  # the new booking, new reference
             self.say(dispatcher, "manage.moved", when=scheduling.describe_slot(clinic, booking.start),
                      reference=booking.reference)
             return [SlotSet("booking_reference_issued", booking.reference), SlotSet("preferred_time", None)]

@@ -1,6 +1,7 @@
 """Red flags (emergency / adverse effect) and misunderstandings."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional, Text
 
@@ -8,14 +9,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import UsesApp, latest_entities, latest_intent, latest_text, mail_in_background
+from actions.common import UsesApp, latest_entities, latest_intent, latest_text, send_soon
 from actions.concern import concern_buttons, identify, note_named_concern
+from bot.adapters.mail import notify_alert
 from bot.domain import scheduling
 from bot.domain.concerns import read_concern
 from bot.domain.formatting import slot_in_words
 from bot.domain.safety import detect_red_flag
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind
 from bot.services.intake import record_alert
+from bot.services.outbox import queue_alert
 
 logger = logging.getLogger(__name__)
 RED_FLAG_INTENTS = {"report_emergency": AlertKind.EMERGENCY, "report_adverse_effect": AlertKind.ADVERSE_EFFECT}
@@ -49,18 +52,22 @@ class ActionHandleRedFlag(UsesApp, Action):
             self.say(dispatcher, "safety.emergency")
         else:
             self.offer_callback(dispatcher)
+        mail = {"kind": kind, "priority": ALERT_PRIORITY[kind], "name": tracker.get_slot("full_name"),
+                "words": latest_text(tracker)}
+        queued: List[int] = []
         try:
             with self.app.unit_of_work(for_write=True) as session:
                 recorded = record_alert(session, tracker.sender_id, kind, latest_text(tracker))
+                if recorded.new:
+                    queued = queue_alert(session, self.app.mail_context(), {**mail, "intake_id": recorded.intake_id})
         except Exception:  # the visitor's safety message must go out even if the store is down
             logger.exception("could not store the %s alert for %s", kind, tracker.sender_id)
             recorded = None
+        if recorded is None:  # no outbox without the store: mail the clinic directly
+            asyncio.get_running_loop().run_in_executor(None, notify_alert, self.app.settings, self.app.profile,
+                                                       {**mail, "intake_id": None})
+        send_soon(self.app, queued)
         events = note_named_concern(self.app, tracker)
-        if recorded is None or recorded.new:
-            mail_in_background(self.app.mailer.alert, {
-                "intake_id": recorded.intake_id if recorded else None, "kind": kind,
-                "priority": ALERT_PRIORITY[kind], "name": tracker.get_slot("full_name"),
-                "words": latest_text(tracker)})
         episode = [SlotSet("emergency_over", None)] if kind == AlertKind.EMERGENCY else []
         return [SlotSet("safety_flag", kind.value), *episode, *events]
 

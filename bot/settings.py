@@ -80,6 +80,16 @@ class Settings:
     cookie_secure: bool = False
     clinic_language: str = "en"
     clinic_messages: Optional[Path] = None  # None: clinic/messages.<clinic_language>.yml
+    public_url: Optional[str] = None  # the web service as patients reach it; None: http://WEB_HOST:WEB_PORT
+    reminder_hours: int = 24
+    manage_link_days: int = 30
+    outbox_max_attempts: int = 8
+    outbox_poll_seconds: int = 30
+
+    @property
+    def public_base_url(self) -> str:
+        """Where links in patient mail point (the manage page)."""
+        return (self.public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     @property
     def messages_path(self) -> Path:
@@ -130,4 +140,9 @@ def load_settings() -> Settings:
         cookie_secure=_bool("COOKIE_SECURE"),
         clinic_language=(env.get("CLINIC_LANGUAGE") or "en").strip().lower(),
         clinic_messages=Path(env["CLINIC_MESSAGES"]) if env.get("CLINIC_MESSAGES") else None,
+        public_url=env.get("PUBLIC_URL") or None,
+        reminder_hours=_int("REMINDER_HOURS", 24),
+        manage_link_days=_int("MANAGE_LINK_DAYS", 30),
+        outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", 8),
+        outbox_poll_seconds=_int("OUTBOX_POLL_SECONDS", 30),
     )

@@ -8,18 +8,24 @@ from typing import Any
 from bot.adapters.db import utcnow
 
 
-def booking_ics(profile, info: Mapping[str, Any], now: datetime | None = None) -> str:
-    """A one-event iCalendar (METHOD:PUBLISH) for a booking, lines folded and CRLF-ended."""
+def booking_ics(profile, info: Mapping[str, Any], now: datetime | None = None, *,
+                summary: str | None = None, description: str | None = None) -> str:
+    """A one-event iCalendar (METHOD:PUBLISH) for a booking, lines folded and CRLF-ended. The
+    summary and description default to the clinic's (the patient's copy gives its own). The UID
+    is the reference, so a moved booking's file updates the same calendar entry."""
     start = info["start"]
     end = booking_end(profile, info)
     reference = one_line(info.get("reference")) or "booking"
     name = one_line(info.get("name"))
-    summary = f"Free consultation: {name} ({reference})" if name else f"Free consultation ({reference})"
-    description = [f"Booking reference {reference}."]
+    if summary is None:
+        summary = f"Free consultation: {name} ({reference})" if name else f"Free consultation ({reference})"
+    lines_of_description = [f"Booking reference {reference}."]
     if info.get("phone"):
-        description.append(f"Phone: {one_line(info['phone'])}")
+        lines_of_description.append(f"Phone: {one_line(info['phone'])}")
     if info.get("intake_id") is not None:
-        description.append(f"Staff dashboard: /staff/intakes/{info['intake_id']}")
+        lines_of_description.append(f"Staff dashboard: /staff/intakes/{info['intake_id']}")
+    if description is None:
+        description = chr(10).join(lines_of_description)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -33,7 +39,7 @@ def booking_ics(profile, info: Mapping[str, Any], now: datetime | None = None) -
         f"DTEND:{ics_utc(end)}",
         f"SUMMARY:{ics_escape(summary)}",
         f"LOCATION:{ics_escape(profile.address)}",
-        f"DESCRIPTION:{ics_escape(chr(10).join(description))}",
+        f"DESCRIPTION:{ics_escape(description)}",
         "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
         "END:VEVENT",

@@ -15,7 +15,7 @@ import json
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection, Optional
 from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
@@ -110,12 +110,13 @@ def intake_row(intake: Intake, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def intakes_csv(session: Session, tz: ZoneInfo) -> str:
-    """All intakes, oldest first, as CSV text (header row, RFC 4180 quoting, CRLF lines)."""
+def intakes_csv(session: Session, tz: ZoneInfo, ids: Optional[Collection[int]] = None) -> str:
+    """The intakes (all, or those in `ids`: the dashboard's filters), oldest first, as CSV text
+    (header row, RFC 4180 quoting, CRLF lines)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for intake in intakes_with_details(session, newest_first=False):
+    for intake in intakes_with_details(session, newest_first=False, ids=ids):
         row = intake_row(intake, tz)
         writer.writerow([safe_cell(row[name]) for name in CSV_COLUMNS])
     return out.getvalue()

@@ -1,10 +1,11 @@
-"""E-mail to the clinic (settings.clinic_notify_email) on a new booking, a callback request and
-a safety alert, over SMTP.
+"""E-mail over SMTP: the clinic's three notifications (a new booking, a callback request, a safety
+alert) as drafts, and sending a draft to one recipient.
 
-Mail is off, quietly, until both SMTP_HOST and CLINIC_NOTIFY_EMAIL are set. Sending never
-raises: any failure is logged and the function returns False, so a booking or an alert is never
-lost because the mail server is down. Calls block for up to SMTP_TIMEOUT seconds; from async
-code run them in a thread.
+What the conversation reports goes through the outbox (bot.services.outbox): a draft is stored in
+the same transaction as the booking or alert and sent later by `send_draft`, which raises on
+failure so the outbox can retry. `notify_*` send at once and never raise (False on any failure):
+the safety alert's fallback when the store itself is down. Mail is off while SMTP_HOST is empty;
+the clinic's mail also needs CLINIC_NOTIFY_EMAIL. Calls block for up to SMTP_TIMEOUT seconds.
 
 Privacy: e-mail is not a secure channel, so mails carry only what staff need to act (who, how to
 reach them, when, the booking reference, the concern area) and point to the staff dashboard for
@@ -19,9 +20,10 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import Any, Callable, List
 
 from bot.adapters.calendar import booking_end, booking_ics, mail_domain, one_line
 from bot.domain.formatting import clock, date_and_time
@@ -33,10 +35,40 @@ SMTP_TIMEOUT = 10
 MAX_WORDS_CHARS = 500
 
 
-# --- sending ----------------------------------------------------------------------------------
+# --- drafts and sending -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: str
+    subtype: str = "calendar"
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"filename": self.filename, "content": self.content, "subtype": self.subtype,
+                "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Attachment:
+        return cls(data["filename"], data["content"], data.get("subtype", "calendar"), data.get("params") or {})
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message before it has a recipient and headers: what the outbox stores."""
+
+    subject: str
+    body: str
+    attachments: List[Attachment] = field(default_factory=list)
+
+
+def smtp_configured(settings) -> bool:
+    return bool(settings.smtp_host)
 
 
 def mail_enabled(settings) -> bool:
+    """Whether the clinic's own notifications can go out (a server and the clinic's address)."""
     return bool(settings.smtp_host and settings.clinic_notify_email)
 
 
@@ -45,148 +77,150 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def _send(settings, message: EmailMessage) -> bool:
+def build_message(settings, profile, recipient: str, draft: Draft) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = one_line(draft.subject)
+    message["From"] = settings.mail_from
+    message["To"] = one_line(recipient)
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=mail_domain(profile))
+    message.set_content(draft.body)
+    for attachment in draft.attachments:
+        message.add_attachment(attachment.content, subtype=attachment.subtype, filename=attachment.filename,
+                               params=dict(attachment.params))
+    return message
+
+
+def send_draft(settings, profile, recipient: str, draft: Draft) -> None:
+    """Send one message; raises OSError or smtplib.SMTPException when the server refuses or is down."""
+    message = build_message(settings, profile, recipient, draft)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=tls_context())
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
+        smtp.send_message(message)
+
+
+def _deliver(settings, profile, build: Callable[[], Draft]) -> bool:
+    """Build a draft and send it to the clinic at once; False (never an exception) on any failure."""
+    if not mail_enabled(settings):
+        return False
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls(context=tls_context())
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password or "")
-            smtp.send_message(message)
+        draft = build()
+    except Exception:  # a notification must never break the caller
+        logger.exception("could not build the clinic notification")
+        return False
+    try:
+        send_draft(settings, profile, settings.clinic_notify_email, draft)
     except (OSError, smtplib.SMTPException) as exc:
-        logger.warning(
-            "could not send %r to the clinic via %s:%s: %s",
-            message["Subject"], settings.smtp_host, settings.smtp_port, exc,
-        )
+        logger.warning("could not send %r to the clinic via %s:%s: %s",
+                       draft.subject, settings.smtp_host, settings.smtp_port, exc)
         return False
     return True
 
 
-def _deliver(settings, profile, build) -> bool:
-    """Build a message with `build()` and send it; False (never an exception) on any failure."""
-    if not mail_enabled(settings):
-        return False
-    try:
-        subject, body, attachments = build()
-        message = EmailMessage()
-        message["Subject"] = one_line(subject)
-        message["From"] = settings.mail_from
-        message["To"] = settings.clinic_notify_email
-        message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = make_msgid(domain=mail_domain(profile))
-        message.set_content(body)
-        for content, filename, params in attachments:
-            message.add_attachment(
-                content, subtype="calendar", filename=filename, params=params
-            )
-    except Exception:  # a notification must never break the caller
-        logger.exception("could not build the clinic notification")
-        return False
-    return _send(settings, message)
+# --- the clinic's three notifications ----------------------------------------------------------
 
 
-# --- the three notifications ------------------------------------------------------------------
+def booking_draft(profile, info: Mapping[str, Any], moved: bool = False) -> Draft:
+    """The clinic's mail about a new booking (or, `moved`, one moved to a new time), with an .ics
+    calendar entry (same UID: the clinic's calendar updates the entry).
 
-
-def notify_booking(settings, profile, appointment_info: Mapping[str, Any]) -> bool:
-    """Mail the clinic about a new booking, with an .ics calendar entry.
-
-    appointment_info: intake_id, name, phone, email, concern (key or words), start (aware
-    datetime), end (optional; default start + consultation length), reference.
+    info: intake_id, name, phone, email, concern (key or words), start (aware datetime), end
+    (optional; default start + consultation length), reference.
     """
-
-    def build():
-        info = appointment_info
-        tz = profile.timezone
-        start = info["start"].astimezone(tz)
-        end = booking_end(profile, info)
-        reference = one_line(info.get("reference")) or "-"
-        subject = f"New consultation booking {reference}: {date_and_time(start)}"
-        body = "\n".join(
-            [
-                "A visitor booked a free consultation through the assistant.",
-                "",
-                f"When:       {date_and_time(start)} - {clock(end.astimezone(tz))} ({tz.key})",
-                f"Reference:  {reference}",
-                f"Name:       {one_line(info.get('name')) or '-'}",
-                f"Phone:      {one_line(info.get('phone')) or '-'}",
-                f"E-mail:     {one_line(info.get('email')) or '-'}",
-                f"Concern:    {_concern(profile, info.get('concern'))}",
-                "",
-                _dashboard_hint(info.get("intake_id")),
-                "",
-                "The attached calendar entry (.ics) adds the appointment to your calendar.",
-            ]
-        )
-        ics = booking_ics(profile, info)
-        return subject, body, [(ics, f"consultation-{reference}.ics", {"method": "PUBLISH"})]
-
-    return _deliver(settings, profile, build)
+    tz = profile.timezone
+    start = info["start"].astimezone(tz)
+    end = booking_end(profile, info)
+    reference = one_line(info.get("reference")) or "-"
+    subject = f"{'Consultation moved' if moved else 'New consultation booking'} {reference}: {date_and_time(start)}"
+    body = "\n".join(
+        [
+            "A booked consultation moved to a new time." if moved
+            else "A visitor booked a free consultation through the assistant.",
+            "",
+            f"When:       {date_and_time(start)} - {clock(end.astimezone(tz))} ({tz.key})",
+            f"Reference:  {reference}",
+            f"Name:       {one_line(info.get('name')) or '-'}",
+            f"Phone:      {one_line(info.get('phone')) or '-'}",
+            f"E-mail:     {one_line(info.get('email')) or '-'}",
+            f"Concern:    {_concern(profile, info.get('concern'))}",
+            "",
+            _dashboard_hint(info.get("intake_id")),
+            "",
+            "The attached calendar entry (.ics) adds the appointment to your calendar.",
+        ]
+    )
+    ics = booking_ics(profile, info)
+    return Draft(subject, body, [Attachment(f"consultation-{reference}.ics", ics, params={"method": "PUBLISH"})])
 
 
-def notify_callback(settings, profile, info: Mapping[str, Any]) -> bool:
-    """Mail the clinic that a visitor asked to be called back.
+def callback_draft(profile, info: Mapping[str, Any]) -> Draft:
+    """The clinic's mail that a visitor asked to be called back.
 
     info: intake_id, name, phone, email, best_time, reason, concern.
     """
-
-    def build():
-        name = one_line(info.get("name")) or "A visitor"
-        subject = f"Callback requested (intake #{info.get('intake_id', '-')})"
-        body = "\n".join(
-            [
-                f"{name} asked to be called back.",
-                "",
-                f"Phone:      {one_line(info.get('phone')) or '-'}",
-                f"E-mail:     {one_line(info.get('email')) or '-'}",
-                f"Best time:  {one_line(info.get('best_time')) or '-'}",
-                f"Reason:     {one_line(info.get('reason')) or '-'}",
-                f"Concern:    {_concern(profile, info.get('concern'))}",
-                "",
-                _dashboard_hint(info.get("intake_id")),
-            ]
-        )
-        return subject, body, []
-
-    return _deliver(settings, profile, build)
+    name = one_line(info.get("name")) or "A visitor"
+    subject = f"Callback requested (intake #{info.get('intake_id', '-')})"
+    body = "\n".join(
+        [
+            f"{name} asked to be called back.",
+            "",
+            f"Phone:      {one_line(info.get('phone')) or '-'}",
+            f"E-mail:     {one_line(info.get('email')) or '-'}",
+            f"Best time:  {one_line(info.get('best_time')) or '-'}",
+            f"Reason:     {one_line(info.get('reason')) or '-'}",
+            f"Concern:    {_concern(profile, info.get('concern'))}",
+            "",
+            _dashboard_hint(info.get("intake_id")),
+        ]
+    )
+    return Draft(subject, body)
 
 
-def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
-    """Mail the clinic a safety alert; the subject starts with URGENT for an emergency.
+def alert_draft(profile, info: Mapping[str, Any]) -> Draft:
+    """The clinic's safety alert; the subject starts with URGENT for an emergency.
 
     info: intake_id, kind (emergency | adverse_effect), priority, name, phone, email, words
     (the visitor's own words; `message` is accepted too).
     """
+    kind = str(info.get("kind") or "alert")
+    urgent = kind == AlertKind.EMERGENCY or info.get("priority") == AlertPriority.URGENT
+    what = {"emergency": "possible emergency", "adverse_effect": "possible adverse effect"}.get(
+        kind, kind.replace("_", " ")
+    )
+    subject = (
+        f"{'URGENT' if urgent else 'Alert'}: {what} reported in chat "
+        f"(intake #{info.get('intake_id', '-')})"
+    )
+    words = one_line(info.get("words") or info.get("message") or "")
+    if len(words) > MAX_WORDS_CHARS:
+        words = words[: MAX_WORDS_CHARS - 1] + "…"
+    lines = [
+        f"The assistant raised a safety alert: {what}.",
+        "",
+        f"Visitor said: \"{words}\"" if words else "Visitor's words: see the dashboard.",
+        "",
+        f"Name:       {one_line(info.get('name')) or '-'}",
+        f"Phone:      {one_line(info.get('phone')) or '-'}",
+        f"E-mail:     {one_line(info.get('email')) or '-'}",
+        "",
+        _dashboard_hint(info.get("intake_id")),
+    ]
+    return Draft(subject, "\n".join(lines))
 
-    def build():
-        kind = str(info.get("kind") or "alert")
-        urgent = kind == AlertKind.EMERGENCY or info.get("priority") == AlertPriority.URGENT
-        what = {"emergency": "possible emergency", "adverse_effect": "possible adverse effect"}.get(
-            kind, kind.replace("_", " ")
-        )
-        subject = (
-            f"{'URGENT' if urgent else 'Alert'}: {what} reported in chat "
-            f"(intake #{info.get('intake_id', '-')})"
-        )
-        words = one_line(info.get("words") or info.get("message") or "")
-        if len(words) > MAX_WORDS_CHARS:
-            words = words[: MAX_WORDS_CHARS - 1] + "…"
-        lines = [
-            f"The assistant raised a safety alert: {what}.",
-            "",
-        ]
-        lines += [
-            f"Visitor said: \"{words}\"" if words else "Visitor's words: see the dashboard.",
-            "",
-            f"Name:       {one_line(info.get('name')) or '-'}",
-            f"Phone:      {one_line(info.get('phone')) or '-'}",
-            f"E-mail:     {one_line(info.get('email')) or '-'}",
-            "",
-            _dashboard_hint(info.get("intake_id")),
-        ]
-        return subject, "\n".join(lines), []
 
-    return _deliver(settings, profile, build)
+def notify_booking(settings, profile, appointment_info: Mapping[str, Any]) -> bool:
+    return _deliver(settings, profile, lambda: booking_draft(profile, appointment_info))
+
+
+def notify_callback(settings, profile, info: Mapping[str, Any]) -> bool:
+    return _deliver(settings, profile, lambda: callback_draft(profile, info))
+
+
+def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
+    return _deliver(settings, profile, lambda: alert_draft(profile, info))
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -203,21 +237,3 @@ def _dashboard_hint(intake_id: Any) -> str:
     if intake_id is None:
         return "Details are in the staff dashboard."
     return f"Details: staff dashboard, /staff/intakes/{intake_id}"
-
-
-class Mailer:
-    """The clinic's mail, bound to the settings and profile it is sent with (built by the
-    composition root); each method returns False, never raises, when mail is off or fails."""
-
-    def __init__(self, settings, profile):
-        self.settings = settings
-        self.profile = profile
-
-    def booking(self, info: Mapping[str, Any]) -> bool:
-        return notify_booking(self.settings, self.profile, info)
-
-    def callback(self, info: Mapping[str, Any]) -> bool:
-        return notify_callback(self.settings, self.profile, info)
-
-    def alert(self, info: Mapping[str, Any]) -> bool:
-        return notify_alert(self.settings, self.profile, info)

@@ -26,6 +26,8 @@ from bot.domain.statuses import (
     CallbackReason,
     CallbackStatus,
     IntakeStatus,
+    MailKind,
+    OutboxStatus,
 )
 
 Base = declarative_base()
@@ -57,10 +59,12 @@ class Intake(Base):
     consent_at = Column(UTCDateTime)
     consent_declined_at = Column(UTCDateTime)
     consultation_only = Column(Boolean, nullable=False, default=False)
+    assigned_to_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))  # who handles it
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     contact = relationship("Contact")
+    assigned_to = relationship("StaffUser")
     appointments = relationship("Appointment", back_populates="intake", order_by="Appointment.id")
     screening_answers = relationship(
         "ScreeningAnswer", back_populates="intake", order_by="ScreeningAnswer.id"
@@ -186,3 +190,30 @@ class AuditEntry(Base):
     intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="SET NULL"))
     detail = Column(Text)
     at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+
+class OutboxMessage(Base):
+    """An e-mail waiting to go out, written in the same transaction as what it reports (a booking,
+    a cancellation, an alert), so an SMTP outage loses nothing: the sender (bot.composition.
+    deliver_outbox) retries it. `dedupe_key` is unique: a reminder for one appointment time is
+    queued once, whoever races to queue it."""
+
+    __tablename__ = "outbox"
+    id = Column(Integer, primary_key=True)
+    kind = Column(StrEnumType(MailKind, 32), nullable=False)
+    recipient = Column(String(254))  # None: no address configured (the message is held)
+    subject = Column(String(300), nullable=False)
+    body = Column(Text, nullable=False)
+    attachments = Column(JSON, nullable=False, default=list)  # [{filename, subtype, params, content}]
+    status = Column(StrEnumType(OutboxStatus, 16), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    next_attempt_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="SET NULL"))
+    appointment_id = Column(Integer, ForeignKey("appointments.id", ondelete="SET NULL"))
+    dedupe_key = Column(String(120), unique=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at = Column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)

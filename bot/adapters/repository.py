@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,6 +70,34 @@ def save_contact(
     return contact
 
 
+def contact_matches(contact: Optional[Contact], phone: Optional[str], email: Optional[str]) -> bool:
+    """Whether a stored contact has this phone or this e-mail (any case): the one place contact
+    details are compared, so the comparison changes here alone if the columns are encrypted."""
+    if contact is None:
+        return False
+    return bool((phone and phone == contact.phone)
+                or (email and contact.email and email.strip().lower() == contact.email.strip().lower()))
+
+
+def intake_search_condition(text: str):
+    """Intakes whose contact's name, e-mail or phone contains `text` (any case; a phone matches on
+    its digits, however it was typed), or whose appointment has `text` as its reference: the one
+    place the dashboard searches contact details."""
+    text = " ".join(text.split())
+    pattern = f"%{text.lower()}%"
+    digits = "".join(ch for ch in text if ch.isdigit())
+    stored_digits = Contact.phone
+    for separator in (" ", "-", "(", ")", ".", "+", "/"):
+        stored_digits = func.replace(stored_digits, separator, "")
+    by_contact = [func.lower(Contact.name).like(pattern), func.lower(Contact.email).like(pattern)]
+    if len(digits) >= 3:
+        by_contact.append(stored_digits.like(f"%{digits}%"))
+    return or_(
+        Intake.contact_id.in_(select(Contact.id).where(or_(*by_contact))),
+        Intake.id.in_(select(Appointment.intake_id).where(Appointment.reference == text.upper())),
+    )
+
+
 def booked_starts(session: Session, start: datetime, end: datetime) -> List[datetime]:
     """Start times of booked appointments in [start, end)."""
     rows = session.execute(
@@ -111,3 +139,15 @@ def _is_reference_clash(session: Session, reference: str) -> bool:
     ).first() is not None
 
 
+
+
+def move_appointment(session: Session, appointment: Appointment, start: datetime, minutes: int) -> None:
+    """Give a booked appointment a new start (same row, same reference); SlotTaken if that start
+    is held by another booking (the partial unique index decides)."""
+    try:
+        with session.begin_nested():
+            appointment.start_at = start
+            appointment.end_at = start + timedelta(minutes=minutes)
+            session.flush()
+    except IntegrityError as exc:
+        raise SlotTaken(start) from exc

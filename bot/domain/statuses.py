@@ -18,17 +18,47 @@ class StrEnum(str, Enum):
 
 
 class IntakeStatus(StrEnum):
+    """The front desk's workflow (bot.services.staff.intakes.TRANSITIONS says which moves)."""
+
     NEW = "new"
     REVIEWED = "reviewed"
     CONTACTED = "contacted"
     BOOKED = "booked"
+    CONFIRMED = "confirmed"  # the patient confirmed they are coming
+    ARRIVED = "arrived"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
     CLOSED = "closed"
 
 
 class AppointmentStatus(StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
-    RESCHEDULED = "rescheduled"
+    RESCHEDULED = "rescheduled"  # stored before #13: a move now keeps the appointment and its reference
+
+
+class MailKind(StrEnum):
+    """What an outbox message is: mail to the clinic's front desk, or to the patient."""
+
+    CLINIC_BOOKING = "clinic_booking"
+    CLINIC_CALLBACK = "clinic_callback"
+    CLINIC_ALERT = "clinic_alert"
+    CONFIRMATION = "confirmation"
+    REMINDER = "reminder"
+    CANCELLATION = "cancellation"
+    RESCHEDULE = "reschedule"
+
+
+class OutboxStatus(StrEnum):
+    """An outbox message's state: `held` while mail is not configured (kept, never sent), `pending`
+    until the SMTP server accepts it (retried with back-off), then `sent`; `failed` after the last
+    attempt; `dropped` when it no longer applies (a reminder for a cancelled booking)."""
+
+    HELD = "held"
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"
 
 
 class AlertKind(StrEnum):

@@ -1,6 +1,7 @@
-"""Start the Rasa server, the action server and the web service together, in the foreground.
+"""Start the Rasa server, the action server, the web service and the mail sender together, in the
+foreground.
 
-`python -m bot run` (what `make run` ends with). One Ctrl-C stops all three: each child gets
+`python -m bot run` (what `make run` ends with). One Ctrl-C stops them all: each child gets
 SIGINT/SIGTERM, and any still alive after a grace period is killed. If one child dies, the
 others are stopped too, so a half-running assistant never stays up.
 """
@@ -132,12 +133,18 @@ def shell() -> int:
         stop(actions)
 
 
+def outbox_command() -> List[str]:
+    """The mail sender: sends the outbox and queues reminders every OUTBOX_POLL_SECONDS."""
+    return [str(VENV_BIN / "python"), "-m", "bot", "outbox", "run"]
+
+
 def run() -> int:
     settings = service_settings()
-    children = start(server_commands(settings), child_environment(settings))
+    children = start({**server_commands(settings), "outbox": outbox_command()}, child_environment(settings))
     print(f"Starting: chat demo and staff dashboard on http://{settings.web_host}:{settings.web_port}/ "
           f"(staff at /staff); Rasa on 127.0.0.1:{settings.rasa_port}; actions on "
-          f"127.0.0.1:{settings.actions_port}. Rasa takes about 30 s to load. Ctrl-C stops everything.",
+          f"127.0.0.1:{settings.actions_port}; the mail sender (outbox). Rasa takes about 30 s to load. "
+          "Ctrl-C stops everything.",
           flush=True)
     interrupted = False
 

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.db import utcnow
 from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, ScreeningAnswer
-from bot.adapters.repository import SlotTaken, book_consultation, booked_starts, intake_for_conversation, save_contact
+from bot.adapters.repository import (
+    SlotTaken,
+    book_consultation,
+    booked_starts,
+    contact_matches,
+    intake_for_conversation,
+    move_appointment,
+    save_contact,
+)
 from bot.domain.profile import ClinicProfile
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind, AppointmentStatus, IntakeStatus
 from bot.domain.validators import ContactDetails
@@ -22,6 +30,7 @@ from bot.domain.validators import ContactDetails
 @dataclass(frozen=True)
 class BookingInfo:
     intake_id: int
+    appointment_id: int
     reference: str
     start: datetime
     end: datetime
@@ -32,11 +41,12 @@ class BookingInfo:
     status: str
 
 
-def _booking_info(appointment: Appointment) -> BookingInfo:
+def booking_info(appointment: Appointment) -> BookingInfo:
     intake = appointment.intake
     contact = appointment.contact or intake.contact
     return BookingInfo(
         intake_id=intake.id,
+        appointment_id=appointment.id,
         reference=appointment.reference,
         start=appointment.start_at,
         end=appointment.end_at,
@@ -140,17 +150,17 @@ def book(
         intake.concern = concern
     save_contact(session, intake, name, contact.phone, contact.email)
     appointment = book_consultation(session, intake, start, profile.consultation_minutes)
-    if intake.status == IntakeStatus.NEW:
+    if intake.status in (IntakeStatus.NEW, IntakeStatus.CANCELLED):
         intake.status = IntakeStatus.BOOKED
     session.flush()
     session.refresh(appointment)
-    return _booking_info(appointment)
+    return booking_info(appointment)
 
 
 def find_booking(session: Session, reference: str, contact: ContactDetails) -> Optional[BookingInfo]:
     """The booked appointment with this reference, if the phone or e-mail matches its contact."""
     appointment = _owned_appointment(session, reference, contact)
-    return _booking_info(appointment) if appointment else None
+    return booking_info(appointment) if appointment else None
 
 
 def _owned_appointment(session, reference: str, contact: ContactDetails) -> Optional[Appointment]:
@@ -162,38 +172,63 @@ def _owned_appointment(session, reference: str, contact: ContactDetails) -> Opti
     if appointment is None:
         return None
     owner: Optional[Contact] = appointment.contact or appointment.intake.contact
-    if owner is None:
+    return appointment if contact_matches(owner, contact.phone, contact.email) else None
+
+
+def linked_appointment(session: Session, appointment_id: int, reference: str) -> Optional[BookingInfo]:
+    """The booking a manage link names (bot.adapters.manage_links), if it is still booked."""
+    appointment = _linked(session, appointment_id, reference)
+    return booking_info(appointment) if appointment else None
+
+
+def _linked(session: Session, appointment_id: int, reference: str) -> Optional[Appointment]:
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.reference != reference or appointment.status != AppointmentStatus.BOOKED:
         return None
-    if (contact.phone and contact.phone == owner.phone) or (
-        contact.email and owner.email and contact.email.lower() == owner.email.lower()
-    ):
-        return appointment
-    return None
+    return appointment
 
 
 def cancel_booking(session: Session, reference: str, contact: ContactDetails) -> Optional[BookingInfo]:
     appointment = _owned_appointment(session, reference, contact)
-    if appointment is None:
-        return None
+    return _cancel(session, appointment) if appointment else None
+
+
+def cancel_linked(session: Session, appointment_id: int, reference: str) -> Optional[BookingInfo]:
+    appointment = _linked(session, appointment_id, reference)
+    return _cancel(session, appointment) if appointment else None
+
+
+def _cancel(session: Session, appointment: Appointment) -> BookingInfo:
+    """The appointment is cancelled; so is its intake, unless another booking of it stands."""
     appointment.status = AppointmentStatus.CANCELLED
-    return _booking_info(appointment)
+    session.flush()
+    intake = appointment.intake
+    still_booked = any(a.status == AppointmentStatus.BOOKED for a in intake.appointments)
+    if not still_booked and intake.status in (IntakeStatus.NEW, IntakeStatus.REVIEWED, IntakeStatus.CONTACTED,
+                                              IntakeStatus.BOOKED, IntakeStatus.CONFIRMED):
+        intake.status = IntakeStatus.CANCELLED
+    return booking_info(appointment)
 
 
 def reschedule_booking(
     session: Session, profile: ClinicProfile, reference: str, contact: ContactDetails, start: datetime
 ) -> Optional[BookingInfo]:
-    """Move a booking: the old one is marked rescheduled and a new one (new reference) holds the
-    new time, together; SlotTaken (the caller's unit of work rolls back) leaves the old booking."""
+    """Move a booking to `start`, keeping the appointment and its reference; SlotTaken (the caller's
+    unit of work rolls back) leaves it where it was."""
     old = _owned_appointment(session, reference, contact)
-    if old is None:
-        return None
-    old.status = AppointmentStatus.RESCHEDULED
-    session.flush()
-    new = book_consultation(session, old.intake, start, profile.consultation_minutes)
-    new.contact_id = old.contact_id
-    session.flush()
-    session.refresh(new)
-    return _booking_info(new)
+    return _move(session, profile, old, start) if old else None
+
+
+def reschedule_linked(session: Session, profile: ClinicProfile, appointment_id: int, reference: str,
+                      start: datetime) -> Optional[BookingInfo]:
+    appointment = _linked(session, appointment_id, reference)
+    return _move(session, profile, appointment, start) if appointment else None
+
+
+def _move(session: Session, profile: ClinicProfile, appointment: Appointment, start: datetime) -> BookingInfo:
+    move_appointment(session, appointment, start, profile.consultation_minutes)
+    session.refresh(appointment)
+    return booking_info(appointment)
 
 
 @dataclass(frozen=True)
@@ -255,7 +290,8 @@ def save_callback(
 
 
 __all__ = [
-    "AlertRecorded", "BookingInfo", "SlotTaken", "add_to_emergency", "book", "cancel_booking", "find_booking",
+    "AlertRecorded", "BookingInfo", "SlotTaken", "add_to_emergency", "book", "cancel_booking", "cancel_linked",
+    "find_booking", "linked_appointment", "reschedule_linked",
     "open_alert", "record_alert",
     "record_consent", "reschedule_booking", "save_callback", "save_screening_answer",
     "note_concerns", "note_contact", "set_concern", "set_consultation_only", "taken_starts",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Collection
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,14 +27,19 @@ _FULL = (
 )
 
 
-def intakes_with_details(session: Session, newest_first: bool = True) -> list[Intake]:
-    """Every intake with its contact, appointments, screening answers, callbacks and alerts."""
+def intakes_with_details(session: Session, newest_first: bool = True,
+                         ids: Collection[int] | None = None) -> list[Intake]:
+    """Every intake (or those in `ids`) with its contact, appointments, screening answers,
+    callbacks and alerts."""
     order = (
         (Intake.created_at.desc(), Intake.id.desc())
         if newest_first
         else (Intake.created_at, Intake.id)
     )
-    return list(session.execute(select(Intake).options(*_FULL).order_by(*order)).scalars())
+    query = select(Intake).options(*_FULL).order_by(*order)
+    if ids is not None:
+        query = query.where(Intake.id.in_(list(ids)))
+    return list(session.execute(query).scalars())
 
 
 def load_intake(session: Session, intake_id: int) -> Intake | None:

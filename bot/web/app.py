@@ -1,5 +1,6 @@
-"""Compose the web service: the visitor gateway (/, /widget.js, /api/...) and the staff
-dashboard (/staff/...). Each part owns its routes and middleware; this module only mounts them."""
+"""Compose the web service: the visitor gateway (/, /widget.js, /api/...), the patient's manage
+page (/manage/...) and the staff dashboard (/staff/...). Each part owns its routes and middleware;
+this module only mounts them."""
 from __future__ import annotations
 
 from typing import Optional
@@ -11,6 +12,7 @@ from starlette.routing import Route
 from bot.composition import build_app
 from bot.settings import Settings
 from bot.web.gateway import routes as gateway_routes
+from bot.web.manage import routes as manage_routes
 from bot.web.staff import routes as staff_routes
 
 
@@ -21,4 +23,4 @@ async def health(_request):
 def create_app(settings: Optional[Settings] = None) -> Starlette:
     """The web service over one App (bot.composition): built from `settings`, or the environment."""
     app = build_app(settings)
-    return Starlette(routes=[Route("/health", health), *gateway_routes(app), *staff_routes(app)])
+    return Starlette(routes=[Route("/health", health), *gateway_routes(app), *manage_routes(app), *staff_routes(app)])

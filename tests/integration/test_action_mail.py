@@ -2,55 +2,29 @@
 on localhost: a booking (with its .ics), a callback request and an urgent alert."""
 from __future__ import annotations
 
-import asyncio
-import email
-import time
-from email import policy
-
 import pytest
-from aiosmtpd.controller import Controller
 
 from actions.booking import ActionBookConsultation
 from actions.callback import ActionSaveCallback
 from actions.safety import ActionHandleRedFlag
 from bot.composition import build_app
 from tests.integration.test_actions import booking_slots, free_start, make_tracker, run
-from tests.servers import free_port
+from tests.servers import smtp_inbox
 from tests.support import settings_for
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    async def wait_for(self, count: int, timeout: float = 10.0):
-        """Mail goes out in the background (the visitor's reply never waits for SMTP)."""
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count:
-            assert time.monotonic() < deadline, f"{len(self.messages)} of {count} e-mails arrived"
-            await asyncio.sleep(0.05)
-        return self.messages
 
 
 @pytest.fixture
 def inbox(database_url):
     """A real SMTP server on localhost, and an App (the actions') over the test database that mails it."""
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app = build_app(settings_for(database_url, smtp_host="127.0.0.1", smtp_port=controller.port,
-                                 clinic_notify_email="frontdesk@clinic.example",
-                                 mail_from="assistant@clinic.example"))
-    box.app = app
-    try:
-        yield box
-    finally:
-        app.close()
-        controller.stop()
+    with smtp_inbox() as box:
+        app = build_app(settings_for(database_url, smtp_host="127.0.0.1", smtp_port=box.port,
+                                     clinic_notify_email="frontdesk@clinic.example",
+                                     mail_from="assistant@clinic.example"))
+        box.app = app
+        try:
+            yield box
+        finally:
+            app.close()
 
 
 async def test_a_booking_mails_the_clinic_with_a_calendar_entry(inbox, profile):
@@ -79,3 +53,13 @@ async def test_an_emergency_mails_an_urgent_alert_with_the_visitors_words(inbox)
     [mail] = await inbox.wait_for(1)
     assert mail["Subject"].startswith("URGENT")
     assert words in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+async def test_a_booking_with_an_email_also_confirms_to_the_patient(inbox, profile):
+    start = free_start(inbox.app.engine, profile, days_ahead=3)
+    slots = booking_slots(start, contact="jane@example.com")
+    await run(ActionBookConsultation(inbox.app), make_tracker(slots=slots))
+    messages = await inbox.wait_for(2)
+    [patient] = [m for m in messages if m["To"] == "jane@example.com"]
+    assert patient["Subject"].startswith("Your free consultation")
+    assert any(part.get_filename().endswith(".ics") for part in patient.iter_attachments())

@@ -27,7 +27,7 @@ from actions.screening import (
     ValidateScreeningForm,
 )
 from bot.adapters.db import session_scope
-from bot.adapters.models import Alert, Intake, ScreeningAnswer
+from bot.adapters.models import Alert, Intake, OutboxMessage, ScreeningAnswer
 from bot.adapters.repository import REFERENCE_ALPHABET
 from bot.composition import build_app
 from bot.domain import scheduling, screening
@@ -275,15 +275,15 @@ async def test_adverse_effect_when_closed_offers_a_call_at_the_next_opening(app,
     assert "/human_handoff" in payloads(messages) and "/deny" in payloads(messages)
 
 
-async def test_repeated_adverse_effect_adds_to_one_alert_and_mails_once(app, db, monkeypatch):
-    mailed = []
-    monkeypatch.setattr("actions.safety.mail_in_background", lambda send, values: mailed.append(values))
+async def test_repeated_adverse_effect_adds_to_one_alert_and_mails_once(app, db):
     await run(ActionHandleRedFlag(app), make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect"))
     await run(ActionHandleRedFlag(app), make_tracker(text="and now it is worse", intent="report_adverse_effect"))
     with session_scope(db) as session:
         [alert] = session.execute(select(Alert)).scalars().all()
         assert alert.message == ADVERSE_TEXT + "\nand now it is worse"
-    assert [values["words"] for values in mailed] == [ADVERSE_TEXT]
+        [mail] = session.execute(select(OutboxMessage)).scalars().all()  # mail is not configured: held
+    assert (mail.kind, mail.status, mail.intake_id) == ("clinic_alert", "held", alert.intake_id)
+    assert ADVERSE_TEXT in mail.body and "worse" not in mail.body
 
 
 async def test_adverse_effect_after_an_emergency_keeps_the_emergency_flag(app, db):
@@ -744,12 +744,9 @@ async def test_manage_reschedule(app, db, profile, existing):
 
     events, messages = await run(ActionFinishManageBooking(app),
                                  make_tracker(slots={**filled, "preferred_time": payload}))
-    by_status = {a.status: a for a in appointments(db)}
-    assert set(by_status) == {"rescheduled", "booked"}
-    assert by_status["rescheduled"].reference == existing.reference
-    new = by_status["booked"]
-    assert new.start_at == new_start and new.reference != existing.reference
-    assert f"Your new reference is {new.reference}." in texts(messages)
+    [new] = appointments(db)  # moved, not replaced: the reference stays
+    assert (new.status, new.start_at, new.reference) == ("booked", new_start, existing.reference)
+    assert f"Your reference stays {existing.reference}." in texts(messages)
     assert scheduling.describe_slot(profile, new_start) in texts(messages)
     assert events == [{"event": "slot", "timestamp": None, "name": "booking_reference_issued", "value": new.reference},
                       {"event": "slot", "timestamp": None, "name": "preferred_time", "value": None}]
@@ -761,7 +758,7 @@ async def test_manage_with_the_wrong_contact_changes_nothing(app, db, profile, e
         slots = {"booking_reference": existing.reference, "contact": "someone@example.com",
                  "manage_choice": choice, **extra}
         _, messages = await run(ActionFinishManageBooking(app), make_tracker(slots=slots))
-        assert "cancelled" not in texts(messages) and "new reference" not in texts(messages)
+        assert "cancelled" not in texts(messages) and "reference stays" not in texts(messages)
         assert "nothing was changed" in texts(messages) and profile.phone in texts(messages)
     assert [(a.reference, a.status) for a in appointments(db)] == [(existing.reference, "booked")]
 

@@ -546,7 +546,8 @@ def test_status_workflow_valid_and_invalid_transitions(client, engine, users):
     for step in ("contacted", "booked", "closed"):
         assert move(step).status_code == 303
         assert status() == step
-    assert move("reviewed").status_code == 409 and status() == "closed"  # closed is final
+    assert move("arrived").status_code == 409 and status() == "closed"  # only reopening leaves closed
+    assert move("reviewed", "closed").status_code == 303 and status() == "reviewed"  # reopened
 
     with session_scope(engine) as session:
         changes = session.execute(
@@ -554,20 +555,21 @@ def test_status_workflow_valid_and_invalid_transitions(client, engine, users):
         ).scalars().all()
     assert [(c.from_status, c.to_status) for c in changes] == [
         ("new", "reviewed"), ("reviewed", "contacted"), ("contacted", "booked"), ("booked", "closed"),
+        ("closed", "reviewed"),
     ]
     assert all(c.staff_user_id == users["nurse"] and c.changed_at.tzinfo for c in changes)
     page = client.get(f"/staff/intakes/{intake_id}").text
-    assert page.count(f"by {NURSE}") == 4
-    assert "no further status" in page
+    assert page.count(f"by {NURSE}") == 5
     details = [row for row in audit_actions(engine, users["nurse"]) if row[0] == "status_change"]
-    assert len(details) == 4
+    assert len(details) == 5
 
 
 def test_reviewed_intake_can_be_marked_booked(client, engine):
     intake_id = seed_intake(engine, status="reviewed")
     token = signed_in(client)
     page = client.get(f"/staff/intakes/{intake_id}").text
-    assert re.findall(r'<option value="(\w+)">', page) == ["contacted", "booked", "closed"]
+    assert re.findall(r'<option value="(\w+)">', re.search(r'id="new-status".*?</select>', page, re.S).group(0)) == [
+        "new", "contacted", "booked", "closed"]
     response = client.post(f"/staff/intakes/{intake_id}/status",
                            data={"status": "booked", "from": "reviewed", "csrf_token": token})
     assert response.status_code == 303

@@ -1,5 +1,8 @@
-"""Safety alerts for staff: which are urgent, the open counts for the banner, the list, resolving."""
+"""Safety alerts for staff: which are urgent, the open counts for the banner, the list (also grouped per
+intake), resolving one or all of an intake's."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -58,3 +61,44 @@ def resolve_alert(session: Session, alert_id: int, staff_user_id: int | None) ->
                      f"alert {alert.id} ({alert.kind})")
         session.flush()
     return alert
+
+
+@dataclass
+class AlertGroup:
+    """One intake's alerts together: a visitor's five alerts are one group with one resolve."""
+
+    intake: Intake
+    alerts: list[Alert]
+
+    @property
+    def open(self) -> list[Alert]:
+        return [alert for alert in self.alerts if alert.resolved_at is None]
+
+    @property
+    def urgent(self) -> bool:
+        return any(is_urgent(alert) for alert in self.open)
+
+
+def alerts_by_intake(session: Session, include_resolved: bool = False) -> list[AlertGroup]:
+    """`alerts_list` grouped per intake, in the order of each intake's first (most pressing) alert."""
+    groups: dict[int, AlertGroup] = {}
+    for alert in alerts_list(session, include_resolved=include_resolved):
+        groups.setdefault(alert.intake_id, AlertGroup(alert.intake, [])).alerts.append(alert)
+    return list(groups.values())
+
+
+def resolve_intake_alerts(session: Session, intake_id: int, staff_user_id: int | None) -> int:
+    """Resolve every open alert of one intake at once; how many were open. NotFound for no intake."""
+    if session.get(Intake, intake_id) is None:
+        raise NotFound(f"intake {intake_id}")
+    alerts = session.execute(
+        select(Alert).where(Alert.intake_id == intake_id, Alert.resolved_at.is_(None)).with_for_update()
+    ).scalars().all()
+    now = utcnow()
+    for alert in alerts:
+        alert.resolved_at = now
+    if alerts:
+        record_audit(session, staff_user_id, "alert_resolve", intake_id,
+                     "alerts " + ", ".join(str(alert.id) for alert in alerts))
+    session.flush()
+    return len(alerts)

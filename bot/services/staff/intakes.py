@@ -1,12 +1,12 @@
-"""One intake for staff: the page's view (notes, status history), notes, and the status workflow.
+"""One intake for staff: the page's view (notes, status history), notes, the status workflow and
+who handles it.
 
-    new -> reviewed -> contacted -> booked -> closed
-                  \\-> booked       \\-> closed
-                  \\-> closed
-
-`reviewed -> booked` is allowed because a visitor who booked in the chat needs no separate call
-before staff confirm the booking. `closed` is final. Every change is written to status_changes and
-to the audit log with who and when.
+The workflow is TRANSITIONS: forward as a front desk's day goes (new -> reviewed -> contacted ->
+booked -> confirmed -> arrived -> closed, or no-show / cancelled), and back where a desk corrects
+itself (a late arrival after no-show, confirmed back to booked, a closed intake reopened as
+reviewed). `reviewed -> booked` is allowed because a visitor who booked in the chat needs no call
+first. Moving an intake to cancelled cancels its booked appointments (the caller mails the
+notices). Every change is written to status_changes and to the audit log with who and when.
 """
 from __future__ import annotations
 
@@ -18,18 +18,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.adapters.db import utcnow
-from bot.adapters.models import Intake, StaffNote, StaffUser, StatusChange
-from bot.domain.statuses import IntakeStatus
+from bot.adapters.models import Appointment, Intake, StaffNote, StaffUser, StatusChange
+from bot.domain.statuses import AppointmentStatus, IntakeStatus
+from bot.services.intake import BookingInfo, booking_info
 from bot.services.readout import load_intake
 from bot.services.staff.audit import record_audit
 from bot.services.staff.errors import InvalidTransition, NotFound, StaleStatus
 
+_S = IntakeStatus
 TRANSITIONS: Mapping[IntakeStatus, frozenset[IntakeStatus]] = {
-    IntakeStatus.NEW: frozenset({IntakeStatus.REVIEWED}),
-    IntakeStatus.REVIEWED: frozenset({IntakeStatus.CONTACTED, IntakeStatus.BOOKED, IntakeStatus.CLOSED}),
-    IntakeStatus.CONTACTED: frozenset({IntakeStatus.BOOKED, IntakeStatus.CLOSED}),
-    IntakeStatus.BOOKED: frozenset({IntakeStatus.CLOSED}),
-    IntakeStatus.CLOSED: frozenset(),
+    _S.NEW: frozenset({_S.REVIEWED}),
+    _S.REVIEWED: frozenset({_S.NEW, _S.CONTACTED, _S.BOOKED, _S.CLOSED}),
+    _S.CONTACTED: frozenset({_S.REVIEWED, _S.BOOKED, _S.CLOSED}),
+    _S.BOOKED: frozenset({_S.REVIEWED, _S.CONFIRMED, _S.ARRIVED, _S.NO_SHOW, _S.CANCELLED, _S.CLOSED}),
+    _S.CONFIRMED: frozenset({_S.BOOKED, _S.ARRIVED, _S.NO_SHOW, _S.CANCELLED}),
+    _S.ARRIVED: frozenset({_S.CONFIRMED, _S.NO_SHOW, _S.CLOSED}),
+    _S.NO_SHOW: frozenset({_S.BOOKED, _S.ARRIVED, _S.CLOSED}),
+    _S.CANCELLED: frozenset({_S.REVIEWED, _S.BOOKED, _S.CLOSED}),
+    _S.CLOSED: frozenset({_S.REVIEWED}),
 }
 MAX_NOTE_CHARS = 5000
 
@@ -120,6 +126,36 @@ def change_status(
     intake.status = to_status
     session.flush()
     return change
+
+
+def cancel_intake_bookings(session: Session, intake_id: int) -> list[BookingInfo]:
+    """Staff cancelled the intake: its booked appointments are cancelled too (their slots free)."""
+    appointments = session.execute(
+        select(Appointment).where(Appointment.intake_id == intake_id, Appointment.status == AppointmentStatus.BOOKED)
+    ).scalars().all()
+    for appointment in appointments:
+        appointment.status = AppointmentStatus.CANCELLED
+    session.flush()
+    return [booking_info(appointment) for appointment in appointments]
+
+
+def staff_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, e-mail) of every staff account, for the assign-to list."""
+    return [(row.id, row.email) for row in session.execute(select(StaffUser.id, StaffUser.email)
+                                                           .order_by(StaffUser.email))]
+
+
+def assign_intake(session: Session, intake_id: int, assignee_id: int | None, staff_user_id: int | None) -> None:
+    """Give the intake to a staff member (None: to nobody); NotFound for an unknown intake or user."""
+    intake = session.get(Intake, intake_id)
+    if intake is None:
+        raise NotFound(f"intake {intake_id}")
+    assignee = session.get(StaffUser, assignee_id) if assignee_id is not None else None
+    if assignee_id is not None and assignee is None:
+        raise NotFound(f"staff user {assignee_id}")
+    intake.assigned_to_id = assignee_id
+    record_audit(session, staff_user_id, "assign", intake_id, f"to {assignee.email if assignee else 'nobody'}")
+    session.flush()
 
 
 def add_note(session: Session, intake_id: int, staff_user_id: int | None, text: str) -> StaffNote:

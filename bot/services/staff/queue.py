@@ -10,8 +10,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.adapters.models import Alert, Appointment, Intake
+from bot.adapters.repository import intake_search_condition
 from bot.domain.statuses import IntakeStatus
-from bot.services.readout import booked_appointment, intake_flags
+from bot.services.readout import booked_appointment, current_appointment, intake_flags
 from bot.services.staff.alerts import urgent_condition
 from bot.services.staff.appointments import day_bounds
 
@@ -24,14 +25,21 @@ class QueueFilters:
     status: str | None = None
     safety: str | None = None  # "flagged" | "none" | a safety_flag value
     day: date | None = None  # created on this clinic-local day
+    q: str | None = None  # a name, phone, e-mail or booking reference (bot.adapters.repository)
+    assigned: str | None = None  # "none", or a staff user's id
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str], concerns: Iterable[str]) -> QueueFilters:
-        """Filters from query parameters; unknown or malformed values are ignored (not errors)."""
+    def from_params(cls, params: Mapping[str, str], concerns: Iterable[str], me: int | None = None) -> QueueFilters:
+        """Filters from query parameters; unknown or malformed values are ignored (not errors).
+        `assigned=me` is the signed-in user `me`."""
         concern = (params.get("concern") or "").strip()
         status = (params.get("status") or "").strip()
         safety = (params.get("safety") or "").strip()[:32]
         raw_day = (params.get("date") or "").strip()
+        q = " ".join((params.get("q") or "").split())[:100]
+        assigned = (params.get("assigned") or "").strip()
+        if assigned == "me" and me is not None:
+            assigned = str(me)
         try:
             day = date.fromisoformat(raw_day) if raw_day else None
         except ValueError:
@@ -41,11 +49,13 @@ class QueueFilters:
             status=status if status in IntakeStatus.values() else None,
             safety=safety or None,
             day=day,
+            q=q or None,
+            assigned=assigned if assigned == "none" or assigned.isdigit() else None,
         )
 
     def as_params(self) -> dict[str, str]:
-        params = {"concern": self.concern, "status": self.status, "safety": self.safety,
-                  "date": self.day.isoformat() if self.day else None}
+        params = {"q": self.q, "concern": self.concern, "status": self.status, "safety": self.safety,
+                  "date": self.day.isoformat() if self.day else None, "assigned": self.assigned}
         return {key: value for key, value in params.items() if value}
 
 
@@ -66,6 +76,11 @@ class QueueRow:
     @property
     def booked_appointment(self) -> Appointment | None:
         return booked_appointment(self.intake)
+
+    @property
+    def appointment(self) -> Appointment | None:
+        """The booked appointment, else the latest (shown with its status: cancelled)."""
+        return current_appointment(self.intake)
 
 
 def _open_alerts_subquery():
@@ -97,7 +112,18 @@ def _queue_conditions(filters: QueueFilters, tz: ZoneInfo) -> list:
     if filters.day:
         start, end = day_bounds(filters.day, tz)
         conditions.append(and_(Intake.created_at >= start, Intake.created_at < end))
+    if filters.q:
+        conditions.append(intake_search_condition(filters.q))
+    if filters.assigned == "none":
+        conditions.append(Intake.assigned_to_id.is_(None))
+    elif filters.assigned:
+        conditions.append(Intake.assigned_to_id == int(filters.assigned))
     return conditions
+
+
+def filtered_intake_ids(session: Session, filters: QueueFilters, tz: ZoneInfo) -> list[int]:
+    """Every intake the queue shows with these filters (all pages): what an export takes."""
+    return list(session.execute(select(Intake.id).where(*_queue_conditions(filters, tz))).scalars())
 
 
 def queue(
@@ -122,6 +148,7 @@ def queue(
             selectinload(Intake.contact),
             selectinload(Intake.appointments),
             selectinload(Intake.screening_answers),
+            selectinload(Intake.assigned_to),
         )
         .order_by(
             case((open_count > 0, 0), else_=1),

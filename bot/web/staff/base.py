@@ -39,6 +39,7 @@ MESSAGES = {
     "status": "Status changed.",
     "note": "Note added.",
     "resolved": "Alert resolved.",
+    "assigned": "Assignment saved.",
 }
 
 

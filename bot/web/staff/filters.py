@@ -24,8 +24,18 @@ STATUS_LABELS = {
     IntakeStatus.REVIEWED: "Reviewed",
     IntakeStatus.CONTACTED: "Contacted",
     IntakeStatus.BOOKED: "Booked",
+    IntakeStatus.CONFIRMED: "Confirmed",
+    IntakeStatus.ARRIVED: "Arrived",
+    IntakeStatus.NO_SHOW: "No-show",
+    IntakeStatus.CANCELLED: "Cancelled",
     IntakeStatus.CLOSED: "Closed",
 }
+
+
+def tel_href(phone: str | None) -> str:
+    """A phone number as a tel: URI keeps only a leading + and the digits."""
+    phone = (phone or "").strip()
+    return ("+" if phone.startswith("+") else "") + "".join(ch for ch in phone if ch.isdigit())
 
 
 def make_environment(tz: ZoneInfo, profile: ClinicProfile) -> Environment:
@@ -72,6 +82,7 @@ def make_environment(tz: ZoneInfo, profile: ClinicProfile) -> Environment:
         answer=answer_in_words,
         label=lambda value: str(value or "").replace("_", " "),
         status_label=lambda value: STATUS_LABELS.get(value, value),
+        tel=tel_href,
     )
     env.tests.update(urgent=is_urgent)
     env.globals.update(INTAKE_STATUSES=IntakeStatus.values(), CSRF_FIELD=CSRF_FIELD)

@@ -1,4 +1,5 @@
-"""One intake's pages: the intake with its transcript, status changes, notes, and its FHIR bundle."""
+"""One intake's pages: the intake with its transcript, status changes (cancelled also cancels its
+booking and mails the patient), assignment, notes, and its FHIR bundle."""
 from __future__ import annotations
 
 import json
@@ -6,15 +7,26 @@ import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.adapters.exports import IntakeNotFound, intake_fhir_bundle
 from bot.adapters.transcripts import transcript
+from bot.composition import deliver_outbox
+from bot.domain.statuses import IntakeStatus
+from bot.services.outbox import queue_cancellation
 from bot.services.staff.audit import record_audit
 from bot.services.staff.errors import InvalidTransition, NotFound, StaleStatus
-from bot.services.staff.intakes import add_note, change_status, intake_view
+from bot.services.staff.intakes import (
+    add_note,
+    assign_intake,
+    cancel_intake_bookings,
+    change_status,
+    intake_view,
+    staff_choices,
+)
 from bot.web.staff.base import FORM_LIMITS, StaffDashboard, StaffUserInfo
 from bot.web.staff.security import StaffSession
 
@@ -60,6 +72,7 @@ async def intake_page(staff: StaffDashboard, request: Request, user: StaffUserIn
             "intake": view.intake,
             "turns": turns,
             "transcript_error": transcript_error,
+            "staff_choices": staff_choices(db),
         }, user, session, db=db)
 
     return await staff.with_db(work)
@@ -73,9 +86,15 @@ async def intake_status(staff: StaffDashboard, request: Request, user: StaffUser
     expected = str(form.get("from") or "") or None
     back = f"/staff/intakes/{intake_id}"
 
+    queued: list[int] = []
+
     def work(db: Session) -> Response:
         try:
             change_status(db, intake_id, to_status, user.id, expected_from=expected)
+            if to_status == IntakeStatus.CANCELLED:
+                context = staff.app.mail_context()
+                for booking in cancel_intake_bookings(db, intake_id):
+                    queued.extend(queue_cancellation(db, context, booking))
         except NotFound:
             return staff.error(request, 404, f"There is no intake #{intake_id}.", user, session,
                                back="/staff")
@@ -85,6 +104,28 @@ async def intake_status(staff: StaffDashboard, request: Request, user: StaffUser
         except InvalidTransition as exc:
             return staff.error(request, 409, f"Not changed: {exc}.", user, session, back=back)
         return RedirectResponse(f"{back}?msg=status", status_code=303)
+
+    response = await staff.with_db(work)
+    if queued:  # committed: try the patient's notice now; the outbox sender retries what fails
+        await run_in_threadpool(deliver_outbox, staff.app, queued)
+    return response
+
+
+async def intake_assign(staff: StaffDashboard, request: Request, user: StaffUserInfo,
+                        session: StaffSession) -> Response:
+    intake_id = request.path_params["intake_id"]
+    form = await request.form(**FORM_LIMITS)
+    raw = str(form.get("assignee") or "").strip()
+    back = f"/staff/intakes/{intake_id}"
+    if raw and not raw.isdigit():
+        return staff.error(request, 400, "Choose a staff member from the list.", user, session, back=back)
+
+    def work(db: Session) -> Response:
+        try:
+            assign_intake(db, intake_id, int(raw) if raw else None, user.id)
+        except NotFound as exc:
+            return staff.error(request, 404, f"Not assigned: no {exc}.", user, session, back=back)
+        return RedirectResponse(f"{back}?msg=assigned", status_code=303)
 
     return await staff.with_db(work)
 
@@ -134,6 +175,8 @@ def routes(staff: StaffDashboard) -> list[BaseRoute]:
               name="staff_intake"),
         Route("/staff/intakes/{intake_id:int}/status", page(intake_status), methods=["POST"],
               name="staff_intake_status"),
+        Route("/staff/intakes/{intake_id:int}/assign", page(intake_assign), methods=["POST"],
+              name="staff_intake_assign"),
         Route("/staff/intakes/{intake_id:int}/notes", page(intake_note), methods=["POST"],
               name="staff_intake_note"),
         Route("/staff/intakes/{intake_id:int}/fhir.json", page(intake_fhir, api=True),

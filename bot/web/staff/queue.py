@@ -1,4 +1,5 @@
-"""The intake queue page (/staff): filters, urgent alerts pinned on top, paging."""
+"""The intake queue page (/staff): search and filters, urgent alerts pinned on top, paging, and the
+export of what the filters show."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -8,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.services.staff.intakes import staff_choices
 from bot.services.staff.queue import QUEUE_PAGE_SIZE, QueueFilters, queue, safety_flag_values
 from bot.web.staff.base import StaffDashboard, StaffUserInfo, int_param
 from bot.web.staff.security import StaffSession
@@ -16,7 +18,7 @@ from bot.web.staff.security import StaffSession
 async def queue_page(staff: StaffDashboard, request: Request, user: StaffUserInfo,
                      session: StaffSession) -> Response:
     params = request.query_params
-    filters = QueueFilters.from_params(params, staff.profile.concerns.keys())
+    filters = QueueFilters.from_params(params, staff.profile.concerns.keys(), me=user.id)
     page = int_param(params.get("page"), 1)
     size = QUEUE_PAGE_SIZE
 
@@ -29,6 +31,8 @@ async def queue_page(staff: StaffDashboard, request: Request, user: StaffUserInf
             "filters": filters,
             "concerns": staff.profile.concerns,
             "safety_values": safety_flag_values(db),
+            "staff_choices": staff_choices(db),
+            "export_url": "/staff/export.csv" + ("?" + urlencode(base) if base else ""),
             "prev_url": "/staff?" + urlencode({**base, "page": page - 1}) if page > 1 else None,
             "next_url": "/staff?" + urlencode({**base, "page": page + 1})
             if page * size < total else None,
