@@ -86,14 +86,17 @@ def week_of(moment: datetime, tz: tzinfo) -> date:
     return local - timedelta(days=local.weekday())
 
 
-def by_week(conversations: Sequence[Conversation], tz: tzinfo) -> List[Tuple[date, Counts]]:
-    """Counts per week of the conversation's start, every week from the first to the last."""
+def by_week(conversations: Sequence[Conversation], tz: tzinfo, first: Optional[date] = None,
+            last: Optional[date] = None) -> List[Tuple[date, Counts]]:
+    """Counts per week of the conversation's start, every week from the first to the last (the
+    weeks of `first` and `last` when given: a report's whole window, empty weeks included)."""
     grouped: Dict[date, List[Conversation]] = {}
     for conversation in conversations:
         grouped.setdefault(week_of(conversation.started_at, tz), []).append(conversation)
-    if not grouped:
+    mondays = [*grouped, *(day - timedelta(days=day.weekday()) for day in (first, last) if day is not None)]
+    if not mondays:
         return []
-    weeks, monday, last = [], min(grouped), max(grouped)
+    weeks, monday, last = [], min(mondays), max(mondays)
     while monday <= last:
         weeks.append((monday, count(grouped.get(monday, ()))))
         monday += timedelta(days=7)
@@ -146,11 +149,13 @@ def most_frequent(messages: Iterable[str], limit: int = 10) -> List[Tuple[str, i
 
 
 def funnel_report(conversations: Sequence[Conversation], fallback_messages: Iterable[str], tz: tzinfo,
-                  limit: int = 10) -> FunnelReport:
+                  limit: int = 10, first: Optional[date] = None, last: Optional[date] = None) -> FunnelReport:
+    """The whole report; `first` and `last`: the window's first and last days, so that every week
+    of it is listed."""
     totals = count(conversations)
     return FunnelReport(
         totals=totals,
-        weeks=by_week(conversations, tz),
+        weeks=by_week(conversations, tz, first, last),
         concerns=by_concern(conversations),
         drop_off=drop_off(totals),
         median_to_book=median_time_to_book(conversations),

@@ -88,3 +88,11 @@ def test_the_report_puts_it_together():
     assert report.drop_off is not None and report.drop_off.after is Step.ATTENDED
     assert report.median_to_book == timedelta(minutes=30)
     assert report.fallbacks == [("parking?", 2)]
+
+
+def test_a_report_window_lists_its_empty_weeks_too():
+    weeks = by_week(SEEDED[:1], LA, first=date(2026, 10, 28), last=date(2026, 11, 12))
+    assert [monday for monday, _ in weeks] == [date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9)]
+    assert [counts[0] for _, counts in weeks] == [0, 1, 0]
+    assert [monday for monday, _ in by_week([], LA, first=date(2026, 11, 3), last=date(2026, 11, 3))] == [
+        date(2026, 11, 2)]

@@ -67,10 +67,13 @@ def conversations_since(session: Session, profile: ClinicProfile, since: datetim
     return sorted(conversations, key=lambda conversation: conversation.started_at)
 
 
-def report_since(session: Session, profile: ClinicProfile, since: datetime, limit: int = 10) -> FunnelReport:
-    """The funnel report over the conversations started since `since`."""
-    return funnel_report(conversations_since(session, profile, since), fallback_messages(session, since),
-                         profile.timezone, limit)
+def report_since(session: Session, profile: ClinicProfile, since: datetime, until: datetime | None = None,
+                 limit: int = 10) -> FunnelReport:
+    """The funnel report over the conversations started since `since`; with `until` (now), every
+    week up to it is listed, empty ones too."""
+    tz = profile.timezone
+    return funnel_report(conversations_since(session, profile, since), fallback_messages(session, since), tz, limit,
+                         first=since.astimezone(tz).date(), last=until.astimezone(tz).date() if until else None)
 
 
 def window_start(now: datetime, weeks: int, tz: tzinfo) -> datetime:

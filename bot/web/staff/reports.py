@@ -47,7 +47,8 @@ def duration_text(value: Optional[timedelta]) -> str:
 
 
 def _report(staff: StaffDashboard, db: Session, weeks: int) -> FunnelReport:
-    return report_since(db, staff.profile, window_start(staff.app.now(), weeks, staff.tz))
+    now = staff.app.now()
+    return report_since(db, staff.profile, window_start(now, weeks, staff.tz), until=now)
 
 
 def report_csv(report: FunnelReport, concern_name) -> str:
