@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Text, column, inspect, select, table
+from sqlalchemy import Float, Integer, String, Text, column, func, inspect, select, table
 from sqlalchemy.orm import Session
 
 from bot.adapters.rasa_events import conversation_turns
@@ -69,3 +70,52 @@ def _load(raw: str | None) -> dict[str, Any]:
         logger.warning("unreadable tracker event data skipped")
         return {}
     return data if isinstance(data, dict) else {}
+
+
+# Intents and actions that mean the assistant did not understand the visitor's message
+# (config.yml's FallbackClassifier and core fallback; out_of_scope: asked what it cannot answer).
+FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+FALLBACK_ACTION = "action_default_fallback"
+
+
+def conversation_starts(session: Session, since: datetime) -> dict[str, datetime]:
+    """Each conversation in which the visitor said something since `since`: its first message's
+    time (aware UTC)."""
+    if not events_table_exists(session):
+        return {}
+    rows = session.execute(
+        select(events.c.sender_id, func.min(events.c.timestamp))
+        .where(events.c.type_name == "user")
+        .group_by(events.c.sender_id)
+        .having(func.min(events.c.timestamp) >= since.timestamp())
+    )
+    return {sender: datetime.fromtimestamp(first, tz=timezone.utc) for sender, first in rows if first is not None}
+
+
+def fallback_messages(session: Session, since: datetime) -> list[str]:
+    """What visitors typed, since `since`, that the assistant fell back on: classified as a
+    fallback intent, or answered by the fallback action. Button payloads are not counted."""
+    if not events_table_exists(session):
+        return []
+    rows = session.execute(
+        select(events.c.sender_id, events.c.type_name, events.c.data)
+        .where(events.c.type_name.in_(("user", "action")), events.c.timestamp >= since.timestamp())
+        .order_by(events.c.sender_id, events.c.id)
+    )
+    found: list[str] = []
+    last_text: dict[str, str | None] = {}
+    for sender, type_name, raw in rows:
+        data = _load(raw)
+        if type_name == "user":
+            text = data.get("text") if isinstance(data.get("text"), str) else None
+            if text and text.startswith("/"):
+                text = None
+            intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
+            if text and intent in FALLBACK_INTENTS:
+                found.append(text)
+                text = None  # counted once
+            last_text[sender] = text
+        elif data.get("name") == FALLBACK_ACTION and last_text.get(sender):
+            found.append(last_text[sender] or "")
+            last_text[sender] = None
+    return found

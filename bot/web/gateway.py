@@ -1,11 +1,14 @@
-"""The visitor gateway: the demo page, /widget.js and the chat API (/api/...).
+"""The visitor gateway: the demo page, the widget (its loader /widget.js and its frame /chat) and
+the chat API (/api/...).
 
 Visitors never talk to Rasa: they hold a signed session token, and the gateway derives the Rasa
-conversation id from it on the server (bot.web.sessions). Every API answer is JSON, errors
-included (`{"error": "..."}`, never a stack trace). The API is documented in docs/chat-api.md.
+conversation id from it on the server (bot.web.sessions). The widget's frame holds the token in an
+HttpOnly cookie (/api/frame-session); other clients send it as a Bearer token. Every API answer is
+JSON, errors included (`{"error": "..."}`, never a stack trace). The API is documented in
+docs/chat-api.md.
 
 One class holds a request's whole path (origin check, limits, token, message, button guard, Rasa)
-so that its order is read in one place; that is why this module is a little over 300 lines.
+so that its order is read in one place; that is why this module is near 400 lines.
 """
 from __future__ import annotations
 
@@ -33,7 +36,14 @@ from bot.adapters.rasa_api import (
 from bot.adapters.rasa_events import offered_buttons
 from bot.composition import App
 from bot.web.ratelimit import SlidingWindowLimiter
-from bot.web.sessions import SESSION_MAX_AGE_SECONDS, InvalidSession, SessionTokens
+from bot.web.sessions import (
+    FRAME_HEADER,
+    SESSION_MAX_AGE_SECONDS,
+    InvalidSession,
+    SessionTokens,
+    cookie_name,
+    session_cookie,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +58,13 @@ _DEMO_CSP = (
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
+_FRAME_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+)
+_STATIC_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+
+MSG_FRAME_ONLY = "This address is for the chat window only."
 MSG_SESSION = "Your chat session is missing or has expired. Please start a new chat."
 MSG_RATE = "You're sending messages too quickly. Please wait a moment and try again."
 MSG_RASA = (
@@ -106,6 +123,13 @@ class Gateway:
         self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
         self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
         self.cors_origins = {origin.rstrip("/").lower() for origin in settings.cors_origins}
+        self.cookie_secure = settings.cookie_secure
+        self.session_max_age = session_max_age
+        self.wording = app.wording
+        # The greeting's suggested questions are offered before the tracker holds any turn.
+        self.greeting_buttons = {
+            button["payload"]: button["title"] for button in app.wording.buttons("widget.greeting")
+        }
         self.max_chars = settings.chat_max_message_chars
         # JSON escapes mean a character can take up to 12 bytes ("\ud83d\ude00" is two code points).
         self.max_body_bytes = max(16 * 1024, self.max_chars * 12 + 1024)
@@ -118,8 +142,14 @@ class Gateway:
         api = _ApiEndpoint
         return [
             Route("/", self.demo_page, methods=["GET"], name="demo"),
-            Route("/widget.js", self.widget_js, methods=["GET"], name="widget_js"),
+            Route("/widget.js", self.static("widget.js", "text/javascript", cross_origin=True), methods=["GET"],
+                  name="widget_js"),
+            Route("/chat", self.chat_frame, methods=["GET"], name="chat_frame"),
+            Route("/chat.js", self.static("chat.js", "text/javascript"), methods=["GET"]),
+            Route("/chat.css", self.static("chat.css", "text/css"), methods=["GET"]),
             Route("/api/session", api(self, {"POST": self.create_session})),
+            Route("/api/frame-session", api(self, {"POST": self.create_frame_session,
+                                                  "DELETE": self.end_frame_session})),
             Route("/api/chat", api(self, {"POST": self.chat})),
             Route("/api/history", api(self, {"GET": self.history})),
             Route("/api/config", api(self, {"GET": self.config})),
@@ -141,16 +171,28 @@ class Gateway:
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    async def widget_js(self, request: Request) -> Response:
-        return FileResponse(
-            STATIC_DIR / "widget.js",
-            media_type="text/javascript; charset=utf-8",
-            headers={
-                "Cache-Control": "no-cache",
-                "X-Content-Type-Options": "nosniff",
-                "Cross-Origin-Resource-Policy": "cross-origin",
-            },
-        )
+    @staticmethod
+    def static(name: str, media_type: str, cross_origin: bool = False) -> Handler:
+        """A file of the widget; only the loader may be loaded by other sites' pages."""
+        headers = {**_STATIC_HEADERS, "Cross-Origin-Resource-Policy": "cross-origin" if cross_origin else "same-origin"}
+
+        async def serve(request: Request) -> Response:
+            return FileResponse(STATIC_DIR / name, media_type=f"{media_type}; charset=utf-8", headers=headers)
+
+        return serve
+
+    def frame_ancestors(self) -> str:
+        """Who may show the chat frame: this origin and the sites of CORS_ORIGINS."""
+        if "*" in self.cors_origins:
+            return "*"
+        return " ".join(["'self'", *sorted(self.cors_origins)])
+
+    async def chat_frame(self, request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "chat.html", media_type="text/html; charset=utf-8", headers={
+            **_STATIC_HEADERS,
+            "Content-Security-Policy": _FRAME_CSP.format(ancestors=self.frame_ancestors()),
+            "Referrer-Policy": "no-referrer",
+        })
 
     # ---- dispatch, CORS, errors ---------------------------------------------------------------
 
@@ -220,15 +262,31 @@ class Gateway:
         if retry is not None:
             raise self._too_many(retry)
 
+    def _secure(self, request: Request) -> bool:
+        return self.cookie_secure or request.url.scheme == "https"
+
+    @staticmethod
+    def _from_frame(request: Request) -> bool:
+        """A request of the chat frame's own scripts: its header (which a page of another origin
+        cannot send without a preflight this gateway refuses), and not sent from another site."""
+        fetch_site = request.headers.get("sec-fetch-site")
+        return request.headers.get(FRAME_HEADER) == "1" and fetch_site in (None, "same-origin")
+
+    def _token(self, request: Request) -> str:
+        """The Bearer token; or, for the chat frame only, the session cookie."""
+        scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+        if scheme.lower() == "bearer":
+            return token.strip()
+        if self._from_frame(request):
+            return request.cookies.get(cookie_name(self._secure(request)), "")
+        raise InvalidSession("no bearer token")
+
     def _visitor(self, request: Request) -> str:
         """Check both limits and the token; record the request; the session id."""
         ip = self.client_address(request)
         self._check_ip(ip)
-        scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
         try:
-            if scheme.lower() != "bearer":
-                raise InvalidSession("no bearer token")
-            session_id = self.tokens.verify(token.strip())
+            session_id = self.tokens.verify(self._token(request))
         except InvalidSession:
             self.ip_limiter.hit(ip)  # failed attempts count against the address too
             raise ApiError(401, MSG_SESSION, headers={"WWW-Authenticate": 'Bearer realm="chat"'}) from None
@@ -287,6 +345,8 @@ class Gateway:
             text = text[len(INTENT_PREFIX):].lstrip()
         if not text:
             raise ApiError(400, MSG_EMPTY)
+        if message in self.greeting_buttons:
+            return message
         events = await self.rasa.events(conversation_id)
         if any(button["payload"] == message for button in offered_buttons(events)):
             return message
@@ -300,6 +360,22 @@ class Gateway:
         self.ip_limiter.hit(ip)
         return JSONResponse({"session": self.tokens.issue()}, status_code=201)
 
+    async def create_frame_session(self, request: Request) -> Response:
+        """A new conversation for the chat frame: the token goes into the HttpOnly cookie only."""
+        if not self._from_frame(request):
+            raise ApiError(403, MSG_FRAME_ONLY)
+        ip = self.client_address(request)
+        self._check_ip(ip)
+        self.ip_limiter.hit(ip)
+        cookie = session_cookie(self.tokens.issue(), self._secure(request), self.session_max_age)
+        return JSONResponse({"started": True}, status_code=201, headers={"Set-Cookie": cookie})
+
+    async def end_frame_session(self, request: Request) -> Response:
+        """"New chat": the frame forgets its conversation (it cannot clear an HttpOnly cookie itself)."""
+        if not self._from_frame(request):
+            raise ApiError(403, MSG_FRAME_ONLY)
+        return Response(status_code=204, headers={"Set-Cookie": session_cookie("", self._secure(request), 0)})
+
     async def chat(self, request: Request) -> Response:
         session_id = self._visitor(request)
         message = await self._message(request)
@@ -311,12 +387,17 @@ class Gateway:
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
         events = await self.rasa.events(self.tokens.conversation_id(session_id))
-        return JSONResponse({"messages": history_from_events(events)})
+        messages = history_from_events(events)
+        for message in messages:  # a suggested question the visitor chose: shown as its title
+            if message["role"] == "visitor" and message["text"] in self.greeting_buttons:
+                message["text"] = self.greeting_buttons[message["text"]]
+        return JSONResponse({"messages": messages})
 
     async def config(self, request: Request) -> Response:
-        """What the widget shows before the first message: who it is talking for, and limits; the
-        phone numbers and the address it turns into links in the assistant's replies."""
-        profile = self.profile
+        """What the widget shows before the first message: who it is talking for, the greeting with
+        its suggested questions, and limits; the phone numbers and the address it turns into links
+        in the assistant's replies; what "New chat" asks."""
+        profile, wording = self.profile, self.wording
         return JSONResponse(
             {
                 "clinic": profile.name,
@@ -325,6 +406,16 @@ class Gateway:
                 "address": profile.address,
                 "map_url": profile.map_url,
                 "max_message_chars": self.max_chars,
+                "greeting": {
+                    "text": wording.text("widget.greeting"),
+                    "label": wording.text("widget.suggestions_label"),
+                    "suggestions": wording.buttons("widget.greeting"),
+                },
+                "new_chat": {
+                    "question": wording.text("widget.new_chat.question"),
+                    "confirm": wording.text("widget.new_chat.confirm"),
+                    "keep": wording.text("widget.new_chat.keep"),
+                },
             }
         )
 

@@ -72,3 +72,23 @@ class SessionTokens:
         """The Rasa sender id for a verified session: server-side only, never sent to the client."""
         digest = hmac.new(self._conversation_key, session_id.encode("ascii"), hashlib.sha256)
         return CONVERSATION_PREFIX + digest.hexdigest()[:40]
+
+
+# ---- the session cookie of the chat frame (bot/web/static/chat.html) ----------------------------
+
+FRAME_HEADER = "x-chat-frame"  # sent by the frame's scripts; a page of another origin cannot send it
+COOKIE_NAME = "clinic_chat"
+SECURE_COOKIE_NAME = "__Host-clinic_chat"  # over HTTPS: bound to this host, path / and Secure
+
+
+def cookie_name(secure: bool) -> str:
+    return SECURE_COOKIE_NAME if secure else COOKIE_NAME
+
+
+def session_cookie(token: str, secure: bool, max_age: int) -> str:
+    """A Set-Cookie value holding the session token: HttpOnly, so no script reads it. Over HTTPS
+    it is SameSite=None; Secure; Partitioned (sent to the frame on the clinic's site, and kept in a
+    jar of that site only); over plain HTTP (development) SameSite=Strict."""
+    parts = [f"{cookie_name(secure)}={token}", "Path=/", f"Max-Age={max_age}", "HttpOnly"]
+    parts += ["Secure", "SameSite=None", "Partitioned"] if secure else ["SameSite=Strict"]
+    return "; ".join(parts)

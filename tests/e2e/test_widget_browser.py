@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Dict, List
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Frame, Page, expect, sync_playwright
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -45,6 +45,7 @@ ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 # Buttons the booking run never takes: they lead away from booking.
 AVOID = ("/human_handoff", "/decline_consent", "/deny_booking", "/ask_")
 REFERENCE = re.compile(rf"\b[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}\b")
+FRAME = "iframe.clinic-chat-frame"  # the widget's frame, added by widget.js
 
 expect.set_options(timeout=15_000)
 
@@ -81,17 +82,24 @@ def page_factory(browser, stack):
 
 
 class Widget:
-    """Drives the widget like a visitor; remembers the buttons of the assistant's latest answer
-    (from the /api/chat response the page received)."""
+    """Drives the widget (inside its frame) like a visitor; remembers the buttons of the
+    assistant's latest answer (from the /api/chat response the page received)."""
 
     def __init__(self, page: Page):
         self.page = page
-        self.launcher = page.get_by_role("button", name="Chat with us")
-        self.dialog = page.get_by_role("dialog")
-        self.input = page.get_by_role("textbox", name="Your message")
-        self.log = page.get_by_role("log")
-        self.typing = page.locator("#clinic-chat-widget .typing")
+        self.ui = page.frame_locator(FRAME)
+        self.launcher = self.ui.get_by_role("button", name="Chat with us")
+        self.dialog = self.ui.get_by_role("dialog")
+        self.input = self.ui.get_by_role("textbox", name="Your message")
+        self.log = self.ui.get_by_role("log")
+        self.typing = self.ui.locator(".typing")
         self.offered: List[Dict[str, str]] = []
+
+    def frame(self) -> Frame:
+        """The frame itself, to run a script in it."""
+        frame = self.page.locator(FRAME).element_handle().content_frame()
+        assert frame is not None
+        return frame
 
     def open(self) -> None:
         self.launcher.click()
@@ -121,7 +129,7 @@ class Widget:
         return self._exchange(lambda: self.log.get_by_role("button", name=title, exact=True).click())
 
     def bubbles(self, role: str) -> List[str]:
-        return self.page.locator(f"#clinic-chat-widget .msg.{role} .bubble").all_text_contents()
+        return self.ui.locator(f".msg.{role} .bubble").all_text_contents()
 
 
 def texts(messages: List[dict]) -> str:
@@ -218,6 +226,10 @@ def test_book_a_consultation_then_reload(stack, page_factory):
     assert row["conversation_id"].startswith("web-")
     storage = page.evaluate("JSON.stringify(window.localStorage)")
     assert row["conversation_id"] not in storage and row["conversation_id"][4:] not in storage
+    # The session is an HttpOnly cookie of the frame; the demo page holds no token and no shadow root.
+    token = next(c["value"] for c in page.context.cookies() if c["name"].endswith("clinic_chat") and c["httpOnly"])
+    assert token not in storage and token not in page.evaluate("document.cookie")
+    assert page.evaluate("[...document.querySelectorAll('*')].filter(el => el.shadowRoot).length") == 0
 
     before = {"visitor": widget.bubbles("visitor"), "assistant": widget.bubbles("assistant")}
     page.reload()
@@ -231,11 +243,16 @@ def test_book_a_consultation_then_reload(stack, page_factory):
 
 
 def focused(page: Page) -> dict:
-    """The focused element, looking inside shadow roots."""
-    return page.evaluate(
+    """The focused element, looking inside the widget's frame when focus is there."""
+    if page.evaluate("() => document.activeElement && document.activeElement.tagName") == "IFRAME":
+        return focused_in(Widget(page).frame())
+    return focused_in(page.main_frame)
+
+
+def focused_in(frame: Frame) -> dict:
+    return frame.evaluate(
         """() => {
             let el = document.activeElement;
-            while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
             if (!el) return {};
             return {tag: el.tagName.toLowerCase(), id: el.id, label: el.getAttribute("aria-label") || "",
                     text: (el.textContent || "").trim(), inDialog: !!el.closest("[role=dialog]"),
@@ -265,9 +282,9 @@ def test_keyboard_only(stack, page_factory):
     expect(widget.dialog).to_have_accessible_name(re.compile(re.escape(clinic)))
     expect(widget.dialog).to_have_accessible_description(re.compile("not a clinician"))
     expect(widget.log).to_have_attribute("aria-live", "polite")
-    expect(page.get_by_role("button", name="Close chat")).to_be_visible()
-    expect(page.get_by_role("button", name="Start a new chat")).to_be_visible()
-    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    expect(widget.ui.get_by_role("button", name="Close chat")).to_be_visible()
+    expect(widget.ui.get_by_role("button", name="Start a new chat")).to_be_visible()
+    expect(widget.ui.get_by_role("button", name="Send")).to_be_visible()
 
     def type_and_enter() -> None:
         page.keyboard.type(CONCERN)
@@ -313,9 +330,9 @@ def test_phone_size_screen(page_factory):
     expect(widget.launcher).to_be_hidden()
     messages = widget.say(CONCERN)
     assert messages
-    overflow = page.evaluate(
+    overflow = widget.frame().evaluate(
         """() => {
-            const dialog = document.getElementById("clinic-chat-widget").shadowRoot.querySelector("[role=dialog]");
+            const dialog = document.querySelector("[role=dialog]");
             return [...dialog.querySelectorAll("*")].filter(el => {
                 const box = el.getBoundingClientRect();
                 return box.width > 0 && (box.left < -1 || box.right > window.innerWidth + 1);
@@ -327,8 +344,8 @@ def test_phone_size_screen(page_factory):
     assert font_size >= 16  # no zoom-on-focus on phones
     for button in widget.log.get_by_role("button").all():
         box = button.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["height"] >= 24
-    page.get_by_role("button", name="Close chat").tap()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["height"] >= 44
+    widget.ui.get_by_role("button", name="Close chat").tap()
     expect(widget.dialog).to_be_hidden()
     expect(widget.launcher).to_be_visible()
 
@@ -341,13 +358,13 @@ def test_markup_typed_by_a_visitor_is_shown_as_text(page_factory):
     widget.say(XSS)
     assert widget.bubbles("visitor") == [XSS]
     expect(widget.log).to_contain_text(XSS)
-    assert page.locator("#clinic-chat-widget img").count() == 0
+    assert widget.ui.locator("img").count() == 0
     page.reload()  # the history path renders it as text too
     widget = Widget(page)
     widget.open()
     expect(widget.log).to_contain_text(XSS)
     assert widget.bubbles("visitor") == [XSS]
-    assert page.locator("#clinic-chat-widget img").count() == 0
+    assert widget.ui.locator("img").count() == 0
     # page_factory fails the test if an alert() ran
 
 
@@ -364,7 +381,7 @@ def test_an_api_error_shows_a_friendly_line_and_keeps_the_typed_text(page_factor
         status=status, json={"error": "x"}, headers={"Retry-After": "12"}))
     widget.input.fill("hello, can you help?")
     widget.input.press("Enter")
-    alert = page.get_by_role("alert")
+    alert = widget.ui.get_by_role("alert")
     expect(alert).to_contain_text(shown)
     expect(widget.input).to_have_value("hello, can you help?")  # not lost
     assert widget.bubbles("visitor") == []
@@ -378,8 +395,9 @@ def test_an_api_error_shows_a_friendly_line_and_keeps_the_typed_text(page_factor
 
 
 def test_one_script_line_on_another_site(stack, page_factory):
-    """The widget on a page of another origin finds its API from its own script src; CORS lets
-    only the configured site in."""
+    """The widget on a page of another origin: the loader adds the frame from its own script src;
+    the conversation works, and a script on the host page can read neither the session token nor
+    the transcript (#11.4). A site not in CORS_ORIGINS cannot show the frame at all."""
     site_port_holder: Dict[str, str] = {}
 
     async def clinic_site(request):
@@ -400,13 +418,53 @@ def test_one_script_line_on_another_site(stack, page_factory):
             widget.open()
             messages = widget.say(CONCERN)
             assert messages and widget.bubbles("assistant")
-            assert page.evaluate("Object.keys(window.localStorage)") != []  # the token, on the host site
+            expect_host_page_cannot_read_the_chat(page, gateway, CONCERN)
 
             refused = page_factory()
             refused.goto(other_site + "/")
-            widget = Widget(refused)
-            widget.open()
-            widget.input.fill("hello")
-            widget.input.press("Enter")
-            expect(refused.get_by_role("alert")).to_contain_text("couldn't reach the assistant")
-            expect(widget.input).to_have_value("hello")
+            frame = refused.locator(FRAME)
+            expect(frame).to_have_count(1)
+            refused.wait_for_timeout(1500)
+            assert Widget(refused).ui.get_by_role("button", name="Chat with us").count() == 0
+
+
+def expect_host_page_cannot_read_the_chat(page: Page, gateway: str, said: str) -> None:
+    """What any script on the host page can try: storage, cookies, the DOM (shadow roots
+    included), the frame's document, and the API with the browser's credentials."""
+    cookies = [c for c in page.context.cookies(gateway) if c["name"].endswith("clinic_chat")]
+    assert len(cookies) == 1 and cookies[0]["httpOnly"], cookies
+    token = cookies[0]["value"]
+    seen = page.evaluate(
+        """async ([gateway]) => {
+            const storage = JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage});
+            const shadows = [...document.querySelectorAll("*")].filter(el => el.shadowRoot).length;
+            const frame = document.querySelector("iframe");
+            let frameDocument = "readable";
+            try { frameDocument = frame.contentDocument ? frame.contentDocument.body.innerText : "null"; }
+            catch (e) { frameDocument = "blocked"; }
+            const tries = {};
+            for (const [name, init] of [["plain", {}], ["credentials", {credentials: "include"}],
+                                        ["header", {credentials: "include", headers: {"X-Chat-Frame": "1"}}]]) {
+                try {
+                    const response = await fetch(gateway + "/api/history", init);
+                    tries[name] = response.status + " " + await response.text();
+                } catch (e) { tries[name] = "failed"; }
+            }
+            return {storage, cookie: document.cookie, html: document.documentElement.outerHTML, shadows,
+                    frameDocument, tries};
+        }""",
+        [gateway],
+    )
+    for place in ("storage", "cookie", "html"):
+        assert token not in seen[place] and said not in seen[place], place
+    assert seen["shadows"] == 0  # no open shadow root holding the chat
+    assert seen["frameDocument"] == "null"  # another origin's document: not reachable
+    for name, outcome in seen["tries"].items():  # refused (401), or not even readable
+        assert outcome == "failed" or outcome.startswith("401 "), (name, outcome)
+        assert said not in outcome
+    assert widget_cookie_unreadable_in_frame(page)
+
+
+def widget_cookie_unreadable_in_frame(page: Page) -> bool:
+    """Even the frame's own scripts cannot read the HttpOnly cookie."""
+    return "clinic_chat" not in Widget(page).frame().evaluate("document.cookie")

@@ -11,6 +11,7 @@ in a reply, an unsafe map link).
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, Dict, List
 
@@ -18,13 +19,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.domain.profile import load_profile
 from bot.web.gateway import STATIC_DIR
 from tests.e2e.test_widget_browser import Widget, browser, page_factory  # noqa: F401  (fixtures)
 from tests.servers import serve_in_thread
+from tests.support import english
 
 EMERGENCY = "I had botox yesterday and now I can't swallow properly"
 RED_BORDER = "rgb(179, 38, 30)"  # widget.js: .bubble.alert
@@ -43,7 +45,7 @@ def links(locator) -> List[tuple]:
 
 
 def expect_emergency_alert(page: Page, profile) -> None:
-    alert = page.locator("#clinic-chat-widget .log").get_by_role("alert")
+    alert = Widget(page).log.get_by_role("alert")
     expect(alert).to_have_count(1)
     expect(alert).to_have_class(re.compile(r"\balert\b"))
     expect(alert).to_have_attribute("aria-live", "assertive")
@@ -65,7 +67,7 @@ def test_the_emergency_reply_is_an_alert_with_call_links(stack, page_factory):  
     marked = [message for message in messages if message.get("alert")]
     assert len(marked) == 1 and profile.emergency_number in marked[0]["text"], messages
     expect_emergency_alert(page, profile)
-    assert page.locator("#clinic-chat-widget .msg.visitor [role=alert]").count() == 0
+    assert widget.ui.locator(".msg.visitor [role=alert]").count() == 0
 
     page.reload()  # the history path marks it too
     widget = Widget(page)
@@ -84,13 +86,13 @@ def test_the_clinic_phone_and_address_in_a_reply_are_links(stack, page_factory):
     messages = widget.say("where are you located?")
     assert profile.address in "\n".join(m["text"] for m in messages), messages
     assert not any(m.get("alert") for m in messages)
-    reply = page.locator("#clinic-chat-widget .msg.assistant .bubble").filter(has_text=profile.address)
+    reply = widget.ui.locator(".msg.assistant .bubble").filter(has_text=profile.address)
     expect(reply.locator(f'a[href="{tel(profile.phone)}"]')).to_have_text(profile.phone)
     address = reply.locator("a", has_text=profile.address)
     expect(address).to_have_attribute("href", profile.map_url)
     expect(address).to_have_attribute("target", "_blank")
     expect(address).to_have_attribute("rel", "noopener noreferrer")
-    assert page.locator("#clinic-chat-widget .log [role=alert]").count() == 0
+    assert widget.log.locator("[role=alert]").count() == 0
 
 
 # ---- the linking rules, on a static page ----------------------------------------------------------
@@ -106,33 +108,62 @@ ALERT = "This could be a medical emergency. Please call 911 now. When you are sa
 
 
 class CannedApi:
-    """A host page, /widget.js, and an API that answers every message with `replies`."""
+    """A host page, the widget's files (/widget.js, its frame /chat, /chat.js, /chat.css), and an API
+    that answers every message with `replies` (after `delay` seconds)."""
 
     def __init__(self) -> None:
-        self.config: Dict[str, Any] = {"clinic": "Static Clinic", "phone": PHONE, "emergency_number": "911",
-                                       "address": ADDRESS, "map_url": MAP_URL, "max_message_chars": 1000}
+        wording = english()
+        self.config: Dict[str, Any] = {
+            "clinic": "Static Clinic", "phone": PHONE, "emergency_number": "911", "address": ADDRESS,
+            "map_url": MAP_URL, "max_message_chars": 1000,
+            "greeting": {"text": wording.text("widget.greeting"), "label": wording.text("widget.suggestions_label"),
+                         "suggestions": wording.buttons("widget.greeting")},
+            "new_chat": {key: wording.text(f"widget.new_chat.{key}") for key in ("question", "confirm", "keep")},
+        }
         self.replies: List[Dict[str, Any]] = []
+        self.history: List[Dict[str, Any]] = []
+        self.delay = 0.0
+        self.ended = 0  # "New chat" confirmed: DELETE /api/frame-session
 
     def app(self) -> Starlette:
         async def page(request: Request):
-            return HTMLResponse('<!doctype html><html lang=en><head><title>Static</title></head><body>'
+            return HTMLResponse('<!doctype html><html lang=en><head><title>Static</title>'
+                                '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
                                 '<h1>Static page</h1><script src="/widget.js" defer></script></body></html>')
 
-        async def widget_js(request: Request):
-            return FileResponse(STATIC_DIR / "widget.js", media_type="text/javascript")
+        def static(name: str, media_type: str):
+            async def serve(request: Request):
+                return FileResponse(STATIC_DIR / name, media_type=media_type)
+            return serve
 
         async def config(request: Request):
             return JSONResponse(self.config)
 
         async def session(request: Request):
-            return JSONResponse({"session": "static-token"}, status_code=201)
+            if request.method == "DELETE":
+                self.ended += 1
+                self.history = []
+                return Response(status_code=204)
+            return JSONResponse({"started": True}, status_code=201)
 
         async def chat(request: Request):
+            message = (await request.json())["message"]
+            await asyncio.sleep(self.delay)
+            self.history += [{"role": "visitor", "text": message, "buttons": []},
+                             *({"role": "assistant", **reply} for reply in self.replies)]
             return JSONResponse({"messages": self.replies})
 
-        return Starlette(routes=[Route("/", page), Route("/widget.js", widget_js), Route("/api/config", config),
-                                 Route("/api/session", session, methods=["POST"]),
-                                 Route("/api/chat", chat, methods=["POST"])])
+        async def history(request: Request):
+            return JSONResponse({"messages": self.history})
+
+        return Starlette(routes=[Route("/", page), Route("/widget.js", static("widget.js", "text/javascript")),
+                                 Route("/chat", static("chat.html", "text/html")),
+                                 Route("/chat.js", static("chat.js", "text/javascript")),
+                                 Route("/chat.css", static("chat.css", "text/css")),
+                                 Route("/api/config", config),
+                                 Route("/api/frame-session", session, methods=["POST", "DELETE"]),
+                                 Route("/api/chat", chat, methods=["POST"]),
+                                 Route("/api/history", history)])
 
 
 @pytest.fixture
@@ -158,7 +189,7 @@ def test_phone_numbers_and_the_address_become_links(static_site):
     widget = Widget(page)
     widget.open()
     widget.say("hello")
-    bubble = page.locator("#clinic-chat-widget .msg.assistant .bubble")
+    bubble = widget.ui.locator(".msg.assistant .bubble")
     expect(bubble).to_have_count(1)
     assert bubble.text_content() == ORDINARY  # the words are unchanged, only linked
     assert links(bubble) == [
@@ -173,10 +204,10 @@ def test_phone_numbers_and_the_address_become_links(static_site):
     address = bubble.locator("a", has_text=ADDRESS)
     expect(address).to_have_attribute("target", "_blank")
     expect(address).to_have_attribute("rel", "noopener noreferrer")
-    assert page.locator("#clinic-chat-widget img").count() == 0  # markup in a reply stays text
+    assert widget.ui.locator("img").count() == 0  # markup in a reply stays text
     assert bubble.get_attribute("role") is None  # not an alert
     assert widget.bubbles("visitor") == ["hello"]
-    assert page.locator("#clinic-chat-widget .msg.visitor a").count() == 0  # the visitor's words are not linked
+    assert widget.ui.locator(".msg.visitor a").count() == 0  # the visitor's words are not linked
 
 
 @pytest.mark.browser
@@ -187,7 +218,7 @@ def test_an_alert_is_announced_and_emphasised(static_site):
     widget = Widget(page)
     widget.open()
     widget.say("help")
-    alert = page.locator("#clinic-chat-widget .log").get_by_role("alert")
+    alert = widget.log.get_by_role("alert")
     expect(alert).to_have_count(1)
     assert alert.text_content() == ALERT
     expect(alert).to_have_class("bubble alert")
@@ -195,7 +226,7 @@ def test_an_alert_is_announced_and_emphasised(static_site):
     expect(alert.locator("strong.lead")).to_have_text("This could be a medical emergency.")
     expect(alert).to_have_css("border-top-color", RED_BORDER)
     assert links(alert) == [["911", "tel:911"], [PHONE, "tel:+18185550142"]]
-    plain = page.locator("#clinic-chat-widget .msg.assistant .bubble", has_text="Plain first.")
+    plain = widget.ui.locator(".msg.assistant .bubble", has_text="Plain first.")
     expect(plain).to_have_class("bubble")
 
 
@@ -208,6 +239,6 @@ def test_an_unsafe_map_link_is_not_used(static_site):
     widget = Widget(page)
     widget.open()
     widget.say("where?")
-    bubble = page.locator("#clinic-chat-widget .msg.assistant .bubble")
+    bubble = widget.ui.locator(".msg.assistant .bubble")
     expect(bubble).to_have_text(f"We're at {ADDRESS}.")
     assert links(bubble) == []

@@ -618,9 +618,13 @@ def test_widget_js_is_served_and_never_renders_html(down):
     assert response.headers["x-content-type-options"] == "nosniff"
     source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
     assert response.text == source
+    frame_source = (STATIC_DIR / "chat.js").read_text(encoding="utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
-        assert sink not in source, sink
-    assert "document.currentScript" in source and "localStorage" in source
+        assert sink not in source and sink not in frame_source, sink
+    # The loader only adds the frame: no storage, no API call; the frame sends no token itself.
+    assert "document.currentScript" in source and "iframe" in source
+    assert "localStorage" not in source and "fetch(" not in source and "attachShadow" not in source
+    assert "Authorization" not in frame_source and "document.cookie" not in frame_source
 
 
 def test_config_for_the_widget(down):
