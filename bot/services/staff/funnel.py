@@ -14,10 +14,10 @@ from bot.adapters.transcripts import conversation_starts, fallback_messages
 from bot.domain.funnel import Conversation, FunnelReport, funnel_report, week_of
 from bot.domain.profile import ClinicProfile
 from bot.domain.screening.questions import questions_for
+from bot.domain.statuses import IntakeStatus
 
-# The intake status the front desk sets when the patient came in. It becomes IntakeStatus.ARRIVED
-# with the front-desk statuses of issue #13.3; a status change to it marks the consultation attended.
-ARRIVED = "arrived"
+# A status change to "arrived" (the front desk saw the patient come in) marks the consultation attended.
+ARRIVED = IntakeStatus.ARRIVED.value
 
 
 def _screening_finished(profile: ClinicProfile, intake: Intake) -> bool:
