@@ -83,11 +83,12 @@ test: lint validate unit integration e2e test-stories scenarios
 # Each visitor message as the first turn of a fresh conversation through the running assistant,
 # against the peer (Rasa's `rasa init` pipeline on the same data/, cached in models/peer/); writes
 # $(NLU_OUT)/latest.json, latest.md and the confusion PNGs (tools/nlu_eval). Not part of `make test`.
-# The development set: make nlu-eval NLU_SET=dev/visitor_dev.yml
+# The development set: make nlu-eval NLU_SET=dev/visitor_dev.yml; without the peer: NLU_ARGS=--no-peer
 NLU_SET ?= tests/nlu/visitor_heldout.yml
 NLU_OUT ?= results/nlu
+NLU_ARGS ?=
 nlu-eval: install train
-	$(PY) -m tools.nlu_eval --set $(NLU_SET) --out $(NLU_OUT)
+	$(PY) -m tools.nlu_eval --set $(NLU_SET) --out $(NLU_OUT) $(NLU_ARGS)
 
 bench: train migrate
 	$(PY) -m tools.bench

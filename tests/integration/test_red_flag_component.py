@@ -44,7 +44,7 @@ def test_emergency_overrides_intent_ranking_and_adds_entity(detector):
     assert ranking[0] == {"name": "report_emergency", "confidence": 1.0}
     assert [entry["name"] for entry in ranking] == ["report_emergency", "ask_side_effects", "greet"]
     entities = message.get(ENTITIES)
-    assert entities[0] == DIET_ENTITY
+    assert DIET_ENTITY not in entities  # a concern not named as what was treated is no report's concern
     flag = entities[-1]
     assert flag == {"entity": "safety_flag", "value": "emergency", "extractor": "RedFlagDetector",
                     "start": 8, "end": 19}
@@ -151,3 +151,18 @@ def test_a_flagged_intent_survives_the_fallback_ambiguity_check():
     [processed] = fallback.process([message])
     assert processed.get("intent")["name"] == "report_emergency"
     assert [r["name"] for r in processed.get("intent_ranking")][:2] == ["report_emergency", "concern_neck_bands"]
+
+
+def test_a_report_keeps_only_the_concern_named_as_treated(detector):
+    treated = {"entity": "concern", "value": "clenching", "role": "treated", "extractor": "ConcernReader"}
+    felt = {"entity": "concern", "value": "migraine", "extractor": "ConcernReader"}
+    message = _after_diet("since my masseter botox I have a headache and my jaw is weak")
+    message.set(ENTITIES, [dict(treated), dict(felt)], add_to_output=True)
+    [message] = detector.process([message])
+    concerns = [e for e in message.get(ENTITIES) if e["entity"] == "concern"]
+    assert concerns == [treated]
+    # no red flag: every concern stays
+    quiet = _after_diet("how long does jaw botox last?")
+    quiet.set(ENTITIES, [dict(felt)], add_to_output=True)
+    [quiet] = detector.process([quiet])
+    assert felt in quiet.get(ENTITIES)

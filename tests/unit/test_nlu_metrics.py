@@ -156,3 +156,29 @@ def test_summary_and_verdicts_against_the_targets():
 def test_as_json_turns_ratios_into_counts():
     assert as_json({"a": Ratio(1, 4), "b": [Ratio(0, 0)], "c": 3}) == {
         "a": {"value": 0.25, "hits": 1, "total": 4}, "b": [{"value": None, "hits": 0, "total": 0}], "c": 3}
+
+
+def test_a_report_without_the_peer_says_not_run(tmp_path):
+    from tools.nlu_eval import report
+    from tools.nlu_eval.messages import VisitorMessage
+
+    assistant = summarise(SAMPLE, KEYS)
+    judged = verdicts(assistant, report.NOT_RUN, 100.0, 1e9)
+    assert judged["concern_accuracy_over_peer"] is None  # not measured, never met
+    messages = [VisitorMessage(id=o.id, text=f"message {o.id}", concern=o.concern, also=None, red_flag=o.red_flag,
+                               kind=o.kind) for o in SAMPLE]
+    result = {"date": "2026-12-03 09:00 UTC", "set": "dev/x.yml", "messages": len(SAMPLE), "command": "x",
+              "concurrency": 4, "gateway_max_chars": 1000, "longer_than_gateway_limit": 0,
+              "assistant": {"model": "models/clinic.tar.gz", "train_seconds": 100.0, "train_seconds_source": "t",
+                            "rasa_peak_rss_bytes": 1e9, "errors": 0},
+              "peer": {"config": "peer.yml", "model": None, "run": False, "train_seconds": None,
+                       "train_seconds_source": "not run (--no-peer)"},
+              "timing": {"total_seconds": 1.0, "peer_train_seconds": None, "stack_startup_seconds": 1.0,
+                         "stack_send_seconds": 1.0, "turn_seconds_p50": 0.1, "turn_seconds_p95": 0.2,
+                         "peer_parse_seconds": 0.0}}
+    summaries = {"assistant": assistant, "peer": report.NOT_RUN, "assistant_nlu_parse": assistant}
+    written = report.write(tmp_path, result, summaries, misses(SAMPLE), messages, judged)
+    text = (tmp_path / "latest.md").read_text()
+    assert "| concern accuracy | " in text and "| not run |" in text and "not measured" in text
+    assert "confusion_peer.png" not in text and not (tmp_path / "confusion_peer.png").exists()
+    assert (tmp_path / "confusion_assistant.png") in written

@@ -70,6 +70,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help="first turns in flight")
     parser.add_argument("--peer-model", help="a peer model trained earlier, instead of today's (training the "
                                              "peer takes 40-60 minutes on 2 cores); the report says so")
+    parser.add_argument("--no-peer", action="store_true",
+                        help="the assistant alone: no peer is trained or parsed, and the report says 'not run'")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -79,33 +81,42 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"{relative(set_path)}: {len(messages)} messages", flush=True)
 
     peer_started = time.monotonic()
-    peer = peer_module.given_peer_model(Path(args.peer_model)) if args.peer_model else peer_module.peer_model()
-    peer_train_seconds = time.monotonic() - peer_started if peer.trained_now else None
-    print(f"peer model {relative(peer.path)}" + (f" trained in {peer_train_seconds:.0f} s" if peer.trained_now
-                                                   else " (cached)"), flush=True)
+    if args.no_peer:
+        peer = None
+    elif args.peer_model:
+        peer = peer_module.given_peer_model(Path(args.peer_model))
+    else:
+        peer = peer_module.peer_model()
+    peer_train_seconds = time.monotonic() - peer_started if peer and peer.trained_now else None
+    if peer is not None:
+        print(f"peer model {relative(peer.path)}" + (f" trained in {peer_train_seconds:.0f} s" if peer.trained_now
+                                                       else " (cached)"), flush=True)
 
     run = stack.run(messages, Path(tempfile.mkdtemp(prefix="nlu-eval-")), args.concurrency)
     turns: Dict[str, stack.Turn] = {turn.id: turn for turn in run.turns}
     print(f"{len(messages)} first turns in {run.send_seconds:.0f} s (logs in {run.log_dir})", flush=True)
 
     parse_started = time.monotonic()
-    peer_parses = peer_module.parse_all(peer.path, [m.text for m in messages])
+    peer_parses = peer_module.parse_all(peer.path, [m.text for m in messages]) if peer else [{} for _ in messages]
     peer_parse_seconds = time.monotonic() - parse_started
-    print(f"peer parsed {len(messages)} messages in {peer_parse_seconds:.0f} s", flush=True)
+    if peer is not None:
+        print(f"peer parsed {len(messages)} messages in {peer_parse_seconds:.0f} s", flush=True)
 
     assistant_outcomes = outcomes(messages, [(turns[m.id].concern, turns[m.id].safety_flag) for m in messages])
     nlu_outcomes = outcomes(messages, [(turns[m.id].nlu_concern, turns[m.id].nlu_flag) for m in messages])
-    peer_readings = [peer_module.peer_reading(parse) for parse in peer_parses]
+    peer_readings = [peer_module.peer_reading(parse) if peer else (None, None) for parse in peer_parses]
     peer_outcomes = outcomes(messages, peer_readings)
     summaries = {"assistant": summarise(assistant_outcomes, CONCERN_KEYS),
-                 "peer": summarise(peer_outcomes, CONCERN_KEYS),
+                 "peer": summarise(peer_outcomes, CONCERN_KEYS) if peer else report.NOT_RUN,
                  "assistant_nlu_parse": summarise(nlu_outcomes, CONCERN_KEYS)}
 
     train_seconds, train_source = assistant_train_seconds()
     rasa_peak = run.memory.get("rasa", {}).get("vm_hwm")
     judged = verdicts(summaries["assistant"], summaries["peer"], train_seconds, rasa_peak)
     turn_seconds = [t.seconds for t in run.turns if t.seconds is not None]
-    if peer.train_seconds is None:
+    if peer is None:
+        peer_source = "not run (--no-peer)"
+    elif peer.train_seconds is None:
         peer_source = "training time not recorded"
     elif peer.trained_now:
         peer_source = "trained in this run"
@@ -128,9 +139,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "memory_bytes": run.memory,
             "errors": sum(1 for t in run.turns if t.error),
         },
-        "peer": {"model": relative(peer.path), "config": relative(peer_module.PEER_CONFIG),
-                 "same_nlu_data": peer_module.is_current(peer),
-                 "train_seconds": peer.train_seconds, "train_seconds_source": peer_source},
+        "peer": {"model": relative(peer.path) if peer else None, "config": relative(peer_module.PEER_CONFIG),
+                 "run": peer is not None, "same_nlu_data": peer_module.is_current(peer) if peer else None,
+                 "train_seconds": peer.train_seconds if peer else None, "train_seconds_source": peer_source},
         "timing": {
             "total_seconds": time.monotonic() - started,
             "peer_train_seconds": peer_train_seconds,

@@ -14,7 +14,21 @@ GB = 1e9
 MIB = 1024 * 1024
 
 
+class _NotRun(dict):
+    """The peer's summary when it was not run (--no-peer): every figure in it reads 'not run'."""
+
+    value = None
+
+    def __missing__(self, key):
+        return self
+
+
+NOT_RUN = _NotRun()
+
+
 def ratio(value: Ratio) -> str:
+    if value is NOT_RUN:
+        return "not run"
     if value.value is None:
         return f"n/a (0/{value.total})"
     return f"{value.value:.3f} ({value.hits}/{value.total})"
@@ -57,6 +71,8 @@ def draw_confusion(confusion: Mapping, title: str, path: Path) -> None:
 
 
 def _score(value: Optional[float]) -> str:
+    if value is NOT_RUN:
+        return "not run"
     return "n/a" if value is None else f"{value:.3f}"
 
 
@@ -66,6 +82,18 @@ def _seconds(value: Optional[float]) -> str:
 
 def _memory(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{value / GB:.2f} GB ({value / MIB:.0f} MiB)"
+
+
+def _peer_description(peer: Mapping) -> str:
+    if not peer.get("run", True):
+        return ("**Peer**: not run in this report (`--no-peer`); its columns say so, and the target against "
+                "it is not measured.")
+    return ("**Peer**: Rasa's `rasa init` pipeline "
+            f"(`{peer['config']}`) trained on "
+            f"{'the same' if peer.get('same_nlu_data', True) else 'an earlier version of the'} NLU data "
+            f"(NLU only, `{peer['model']}`), "
+            "parsed in-process: the concern from a `concern_<key>` intent or a `concern` entity, the red flag from "
+            "`report_emergency` / `report_adverse_effect`.")
 
 
 def markdown(result: Mapping, assistant: Mapping, peer: Mapping, nlu: Mapping,
@@ -82,12 +110,8 @@ def markdown(result: Mapping, assistant: Mapping, peer: Mapping, nlu: Mapping,
         "**Assistant**: each message is the first turn of a fresh conversation through the running assistant "
         f"(`{info['model']}` in Rasa, with the action server and the web service; Rasa's REST channel, "
         f"{result['concurrency']} in flight); the concern and the red flag are the tracker's `concern` and "
-        "`safety_flag` slots after the turn. **Peer**: Rasa's `rasa init` pipeline "
-        f"(`{result['peer']['config']}`) trained on "
-        f"{'the same' if result['peer'].get('same_nlu_data', True) else 'an earlier version of the'} NLU data "
-        f"(NLU only, `{result['peer']['model']}`), "
-        "parsed in-process: the concern from a `concern_<key>` intent or a `concern` entity, the red flag from "
-        "`report_emergency` / `report_adverse_effect`. An emergency counts as caught only when flagged as an "
+        "`safety_flag` slots after the turn. " + _peer_description(result["peer"]) +
+        " An emergency counts as caught only when flagged as an "
         "emergency, an adverse effect when flagged as either kind; a false alarm is a message without a red flag "
         "that got one.",
         "",
@@ -135,7 +159,7 @@ def markdown(result: Mapping, assistant: Mapping, peer: Mapping, nlu: Mapping,
                      f"{_score(score['f1'])} | {ratio(other['precision'])} | {ratio(other['recall'])} | "
                      f"{_score(other['f1'])} |")
     lines += ["", "Confusion matrices (rows expected, columns got):", "",
-              "![assistant](confusion_assistant.png) ![peer](confusion_peer.png)", "",
+              "![assistant](confusion_assistant.png)" + ("" if peer is NOT_RUN else " ![peer](confusion_peer.png)"), "",
               "## The assistant's NLU parse alone (for comparison)", "",
               "The parse Rasa made of the same first turns (the tracker's `latest_message`), read as the actions "
               "read it, before the dialogue and the actions acted on it.", "",
@@ -172,6 +196,8 @@ def write(out_dir: Path, result: Dict, summaries: Mapping[str, Mapping], misses:
     assistant, peer, nlu = summaries["assistant"], summaries["peer"], summaries["assistant_nlu_parse"]
     paths = []
     for reader, summary in (("assistant", assistant), ("peer", peer)):
+        if summary is NOT_RUN:
+            continue
         path = out_dir / f"confusion_{reader}.png"
         draw_confusion(summary["confusion"], f"Concern confusion, {reader}: {result['set']} "
                        f"({result['messages']} messages), accuracy {ratio(summary['concern_accuracy'])}", path)
