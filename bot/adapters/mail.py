@@ -26,6 +26,7 @@ from typing import Any
 from bot.adapters.calendar import booking_end, booking_ics, mail_domain, one_line
 from bot.domain.formatting import clock, date_and_time
 from bot.domain.statuses import AlertKind, AlertPriority
+from bot.settings import SmtpSecurity
 
 logger = logging.getLogger(__name__)
 
@@ -40,19 +41,41 @@ def mail_enabled(settings) -> bool:
     return bool(settings.smtp_host and settings.clinic_notify_email)
 
 
-def tls_context() -> ssl.SSLContext:
-    """The client TLS context for STARTTLS: system CAs, certificate and host name verified."""
-    return ssl.create_default_context()
+def tls_context(settings) -> ssl.SSLContext:
+    """The client TLS context: the system CAs (or SMTP_CA_FILE's), certificate and host name
+    verified."""
+    cafile = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
+    return ssl.create_default_context(cafile=cafile)
+
+
+def _connect(settings) -> smtplib.SMTP:
+    """An SMTP connection encrypted as SMTP_SECURITY says before anything is sent: implicit TLS,
+    or STARTTLS, which fails (SMTPNotSupportedError) when the server does not offer it, rather
+    than falling back to plain text. Plain only when the setting says so (a local relay)."""
+    host, port, security = settings.smtp_host, settings.smtp_port, settings.smtp_security
+    if security is SmtpSecurity.TLS:
+        return smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=tls_context(settings))
+    smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
+    if security is SmtpSecurity.STARTTLS:
+        try:
+            smtp.starttls(context=tls_context(settings))
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
 
 
 def _send(settings, message: EmailMessage) -> bool:
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls(context=tls_context())
+        with _connect(settings) as smtp:
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password or "")
             smtp.send_message(message)
+    except smtplib.SMTPNotSupportedError:
+        logger.error("could not send %r: %s:%s does not offer STARTTLS and SMTP_SECURITY requires it "
+                     "(SMTP_SECURITY=plain is for a relay on this machine only)",
+                     message["Subject"], settings.smtp_host, settings.smtp_port)
+        return False
     except (OSError, smtplib.SMTPException) as exc:
         logger.warning(
             "could not send %r to the clinic via %s:%s: %s",

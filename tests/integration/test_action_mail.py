@@ -14,6 +14,7 @@ from actions.booking import ActionBookConsultation
 from actions.callback import ActionSaveCallback
 from actions.safety import ActionHandleRedFlag
 from bot.composition import build_app
+from bot.settings import SmtpSecurity
 from tests.integration.test_actions import booking_slots, free_start, make_tracker, run
 from tests.servers import free_port
 from tests.support import settings_for
@@ -43,6 +44,7 @@ def inbox(database_url):
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     app = build_app(settings_for(database_url, smtp_host="127.0.0.1", smtp_port=controller.port,
+                                 smtp_security=SmtpSecurity.PLAIN,
                                  clinic_notify_email="frontdesk@clinic.example",
                                  mail_from="assistant@clinic.example"))
     box.app = app

@@ -4,11 +4,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email
-import ipaddress
 import logging
-import ssl
 from email import policy
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -175,55 +172,4 @@ def test_login_when_configured(profile, monkeypatch):
     finally:
         controller.stop()
     assert (b"clinic", b"s3cret") in seen
-    assert len(collector.envelopes) == 1
-
-
-def _self_signed(tmp_path: Path):
-    pytest.importorskip("cryptography")
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
-def test_starttls_and_login(profile, tmp_path, monkeypatch):
-    cert_path, key_path = _self_signed(tmp_path)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert_path, key_path)
-    # the client verifies the server certificate as usual, trusting only this test's CA
-    monkeypatch.setattr(notify, "tls_context", lambda: ssl.create_default_context(cafile=str(cert_path)))
-    collector = Collector()
-    controller = Controller(
-        collector, hostname="127.0.0.1", port=free_port(), tls_context=server_tls,
-        require_starttls=True, auth_required=True,
-        authenticator=lambda *a: AuthResult(success=a[4].password == b"pw"),
-    )
-    controller.start()
-    try:
-        settings = make_settings(smtp_port=controller.port, smtp_starttls=True,
-                                 smtp_user="u", smtp_password="pw")
-        assert notify_booking(settings, profile, BOOKING) is True
-        no_tls = dataclasses.replace(settings, smtp_starttls=False)
-        assert notify_booking(no_tls, profile, BOOKING) is False  # server insists on STARTTLS
-    finally:
-        controller.stop()
     assert len(collector.envelopes) == 1
