@@ -78,7 +78,8 @@ def _sqlite_folder(database_url: str) -> None:
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
         _sqlite_folder(database_url)
-    engine = create_engine(database_url, future=True, pool_pre_ping=True)
+    # hide_parameters: an error message never carries the bound values (names, phones, answers).
+    engine = create_engine(database_url, future=True, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
 
         # pysqlite starts transactions late and commits on its own, which breaks SAVEPOINTs (a
