@@ -48,14 +48,17 @@ class RasaClient:
     async def send(self, conversation_id: str, text: str) -> List[Dict[str, Any]]:
         """Post a visitor message to the REST channel; Rasa's raw replies."""
         body = await self._request(
-            "POST", "/webhooks/rest/webhook", json={"sender": conversation_id, "message": text}
+            "POST", "/webhooks/rest/webhook", json={"sender": conversation_id, "message": text},
+            headers={"Authorization": f"Bearer {self.token}"},  # the channel's token, never in the URL
         )
         if not isinstance(body, list):
             raise RasaUnavailable("REST channel answer is not a list")
         return [item for item in body if isinstance(item, dict)]
 
     async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
-        """Every event of the conversation (all sessions, including rewound turns the visitor saw)."""
+        """Every event of the conversation (all sessions, including rewound turns the visitor saw).
+        Rasa's HTTP API takes its token only as a query parameter: this URL is never logged here,
+        and bot.adapters.log_redaction removes the token from any library's log line."""
         body = await self._request(
             "GET",
             f"/conversations/{conversation_id}/tracker",
