@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.adapters.private_files import open_private
 from bot.ops.secrets import ensure_dev_secrets
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -116,7 +117,7 @@ def start_logged(commands: Dict[str, List[str]], env: Dict[str, str], log_dir: P
     """Start the services with each one's output in log_dir/<name>.log (tests and benchmark)."""
     children = {}
     for name, command in commands.items():
-        with open(log_dir / f"{name}.log", "w") as log:
+        with open_private(log_dir / f"{name}.log", "w") as log:
             children[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
                                               stderr=subprocess.STDOUT)
     return children
