@@ -8,14 +8,17 @@ code run them in a thread.
 
 Privacy: e-mail is not a secure channel, so mails carry only what staff need to act (who, how to
 reach them, when, the booking reference, the concern area) and point to the staff dashboard for
-the rest. Screening answers are never mailed. An alert mail quotes the visitor's own words
-(shortened), because staff must judge an alert before calling back.
+the rest. Screening answers are never mailed. An alert mail quotes a short excerpt of the
+visitor's own words (`alert_excerpt`: at most EXCERPT_CHARS, links and addresses taken out, so a
+bot can't use the clinic's alert mail to deliver its links), because staff must judge an alert
+before calling back; the whole message is in the dashboard.
 
 The booking mail carries an iCalendar attachment (bot.adapters.calendar).
 """
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -31,7 +34,17 @@ from bot.settings import SmtpSecurity
 logger = logging.getLogger(__name__)
 
 SMTP_TIMEOUT = 10
-MAX_WORDS_CHARS = 500
+EXCERPT_CHARS = 160
+LINK_MARK = "[link removed]"
+# Anything a mail client could turn into a link: a URL with a scheme, www..., an e-mail address,
+# a bare domain (with a path or not).
+_LINK = re.compile(
+    r"(?i)\b[a-z][a-z0-9+.-]*://\S+"
+    r"|\b(?:mailto|javascript|data|vbscript|file|tel|sms):\S+"
+    r"|\bwww\.\S+"
+    r"|[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}"
+    r"|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:[/?#]\S*)?"
+)
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -191,9 +204,7 @@ def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
             f"{'URGENT' if urgent else 'Alert'}: {what} reported in chat "
             f"(intake #{info.get('intake_id', '-')})"
         )
-        words = one_line(info.get("words") or info.get("message") or "")
-        if len(words) > MAX_WORDS_CHARS:
-            words = words[: MAX_WORDS_CHARS - 1] + "…"
+        words = alert_excerpt(info.get("words") or info.get("message") or "")
         lines = [
             f"The assistant raised a safety alert: {what}.",
             "",
@@ -213,6 +224,18 @@ def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def alert_excerpt(text: Any) -> str:
+    """The visitor's words for an alert mail: one line, links and addresses replaced, at most
+    EXCERPT_CHARS (cut at a word, with an ellipsis)."""
+    words = _LINK.sub(LINK_MARK, one_line(text or ""))
+    if len(words) <= EXCERPT_CHARS:
+        return words
+    cut = words[: EXCERPT_CHARS - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def _concern(profile, concern: Any) -> str:

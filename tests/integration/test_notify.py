@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from bot.adapters import mail as notify
-from bot.adapters.mail import notify_alert, notify_booking, notify_callback
+from bot.adapters.mail import alert_excerpt, notify_alert, notify_booking, notify_callback
 from tests.mail_samples import BOOKING, START, make_settings, unfold
 from tests.servers import free_port
 
@@ -173,3 +173,21 @@ def test_login_when_configured(profile, monkeypatch):
         controller.stop()
     assert (b"clinic", b"s3cret") in seen
     assert len(collector.envelopes) == 1
+
+
+def test_an_alert_quotes_a_short_excerpt_without_links(smtp_server, profile):
+    """A bot must not be able to use the clinic's alert mail to deliver its text or links."""
+    controller, collector = smtp_server
+    settings = make_settings(smtp_port=controller.port)
+    words = ("URGENT my face is swelling, see https://evil.example/login?x=1 or www.phish.biz, "
+             "mail help@evil.example, javascript:alert(1) or bad.io/p. " + "more words " * 40 + "TAILWORD")
+    assert notify_alert(settings, profile, {"intake_id": 11, "kind": "emergency", "words": words}) is True
+    _, mail = received(collector, 0)
+    body = mail.get_content()
+    quoted = next(line for line in body.splitlines() if line.startswith("Visitor said:"))
+    assert "my face is swelling" in quoted and "[link removed]" in quoted
+    for link in ("evil.example", "phish.biz", "http", "javascript", "bad.io", "@"):
+        assert link not in body
+    assert "TAILWORD" not in body and quoted.endswith('…"')
+    assert len(quoted) <= len('Visitor said: ""') + notify.EXCERPT_CHARS
+    assert alert_excerpt("Update: my lips, at 3.30 pm, e.g. numb") == "Update: my lips, at 3.30 pm, e.g. numb"
