@@ -17,6 +17,7 @@ from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app, create_argument_parser
 from sanic import Sanic, response
+from sanic.exceptions import SanicException
 from sanic.request import Request
 
 from bot.adapters import log_redaction
@@ -46,6 +47,8 @@ def guard(app: Sanic, secret: str) -> None:
         return None
 
     async def action_failed(request: Request, exception: Exception):
+        if isinstance(exception, SanicException):  # a wrong path or method: its own status, no trace
+            return response.json({"error": type(exception).__name__}, status=exception.status_code)
         logger.error("action call failed: %s", type(exception).__name__, exc_info=exception)
         return response.json({"error": "the action failed"}, status=500)
 

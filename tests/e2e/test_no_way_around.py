@@ -30,6 +30,7 @@ def test_the_action_server_refuses_calls_without_the_secret(stack):
     # past the guard: rasa-sdk itself answers that the action does not exist
     assert httpx.post(f"{url}/webhook", json=ACTION_CALL, headers=right, timeout=10).status_code == 404
     assert {"name": "action_book_consultation"} in httpx.get(f"{url}/actions", headers=right, timeout=10).json()
+    assert httpx.get(f"{url}/nowhere", headers=right, timeout=10).status_code == 404
 
 
 def test_rasa_calls_the_action_server_with_the_secret(stack):
