@@ -69,6 +69,12 @@ def stack(tmp_path_factory) -> Stack:
         "RASA_TOKEN": secrets.token_hex(16),
         "SECRET_KEY": secrets.token_hex(16),
         "ACTIONS_TOKEN": secrets.token_hex(16),
+        # The e2e tier and the scenario suite are many visitors from one address, several booking
+        # with the same test phone numbers: the abuse limits (tested in tests/integration:
+        # test_gateway_abuse.py, test_booking_limits.py) are off for this shared stack.
+        "CHAT_SESSIONS_PER_IP": "0",
+        "CHAT_BOOKINGS_PER_IP": "0",
+        "BOOKING_MAX_ACTIVE_PER_CONTACT": "0",
     }
     with pytest.MonkeyPatch.context() as patch:
         for key, value in overrides.items():
