@@ -63,6 +63,12 @@ def server_commands(settings: Settings, model: Optional[str] = None) -> Dict[str
     return {"actions": actions, "rasa": rasa, "web": web}
 
 
+def shell_command(settings: Settings) -> List[str]:
+    """`rasa shell`, on 127.0.0.1 like the services (Rasa's default is every interface)."""
+    return rasa_command("shell", "-i", "127.0.0.1", "-p", str(settings.rasa_port),
+                        "--endpoints", "endpoints.yml", "--model", "models")
+
+
 def start(commands: Dict[str, List[str]], env: Dict[str, str]) -> Dict[str, subprocess.Popen]:
     return {name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()}
 
@@ -134,9 +140,7 @@ def shell() -> int:
     env = child_environment(settings)
     actions = start({"actions": server_commands(settings)["actions"]}, env)
     try:
-        return subprocess.call(rasa_command("shell", "-i", "127.0.0.1", "-p", str(settings.rasa_port),
-                                            "--endpoints", "endpoints.yml", "--model", "models"),
-                               cwd=PROJECT_ROOT, env=env)
+        return subprocess.call(shell_command(settings), cwd=PROJECT_ROOT, env=env)
     finally:
         stop(actions)
 
