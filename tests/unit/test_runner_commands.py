@@ -32,11 +32,3 @@ def test_the_children_get_the_secrets_and_no_telemetry():
     assert env["RASA_TELEMETRY_ENABLED"] == "false"
     assert env["SANIC_HOST"] == "127.0.0.1" and env["ACTIONS_PORT"] == "5102"
 
-
-def test_the_rasa_entry_point_adds_the_token_only_where_rasa_takes_one():
-    from rasa_plugins.rasa_server import arguments_with_token
-
-    assert arguments_with_token(["run", "--enable-api"], "t") == ["run", "--enable-api", "--auth-token", "t"]
-    assert arguments_with_token(["shell", "-i", "127.0.0.1"], "t")[-2:] == ["--auth-token", "t"]
-    for args in (["run", "actions"], ["train"], ["data", "validate"], []):
-        assert arguments_with_token(args, "t") == args
