@@ -18,15 +18,18 @@ EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0
 # inside a word or an identifier; IPv4 addresses and dates are left alone (_NOT_A_PHONE).
 PHONE = re.compile(r"(?<![\w/:=-])\+?\(?\d(?:[\s().-]{0,2}\d){6,}(?![\w-])")
 _NOT_A_PHONE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$|^\d{4}-\d{2}-\d{2}(?!\d)")  # an IPv4 address, a date
-# A quoted value of a field that holds what a visitor typed: 'text': '...', "message": "...".
+# A quoted value of a field that holds what a visitor typed or a slot or entity value taken from it:
+# 'text': '...', "message": "...", 'value': '...', 'full_name': '...'.
 QUOTED_TEXT_FIELD = re.compile(
-    r"""(?P<key>(['"])(?:text|message|message_text|user_message|words|reason|best_time)\2\s*:\s*)"""
+    r"""(?P<key>(['"])(?:text|message|message_text|user_message|words|reason|best_time|value|full_name|contact)\2\s*:\s*)"""
     r"""(?P<quote>['"])(?P<value>(?:\\.|(?!(?P=quote)).)*)(?P=quote)""",
     re.S,
 )
 # Rasa's own phrasings: "Received user message 'hi' with intent ...", "UserUttered(text: hi, intent: ...".
 RASA_USER_MESSAGE = re.compile(r"(user message )(['\"])(.*?)\2(?= with| and|$)", re.S)
 RASA_UTTERED = re.compile(r"(UserUttered\(text: )(.*?)(, intent:)", re.S)
+# Rasa's debug dump of every slot, one "\tname: value" line each.
+RASA_SLOT_DUMP = re.compile(r"(Current slot values:).*", re.S)
 URL_TOKEN = re.compile(r"(?i)([?&](?:token|access_token)=)[^&\s'\"]+")
 BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 
@@ -43,6 +46,7 @@ def redact(text: str) -> str:
     text = QUOTED_TEXT_FIELD.sub(lambda m: f"{m.group('key')}{m.group('quote')}{TEXT_MARK}{m.group('quote')}", text)
     text = RASA_USER_MESSAGE.sub(lambda m: f"{m.group(1)}{m.group(2)}{TEXT_MARK}{m.group(2)}", text)
     text = RASA_UTTERED.sub(lambda m: f"{m.group(1)}{TEXT_MARK}{m.group(3)}", text)
+    text = RASA_SLOT_DUMP.sub(r"\1 [slots]", text)
     text = URL_TOKEN.sub(r"\1[redacted]", text)
     text = BEARER.sub(r"\1[redacted]", text)
     text = EMAIL.sub("[email]", text)

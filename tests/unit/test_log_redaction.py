@@ -20,6 +20,9 @@ from bot.adapters.log_redaction import redact
     ('{"message": "I\'m Rosalind, \\"quoted\\" words", "sender": "x"}', "Rosalind"),
     ("Received user message 'my lips are numb' with intent '{}'", "numb"),
     ("UserUttered(text: my lips are numb, intent: deny)", "numb"),
+    ("entities '[{'entity': 'name', 'value': 'Rosalind Quimby', 'start': 5}]'", "Rosalind"),
+    ("{'slots': {'full_name': 'Rosalind Quimby', 'concern': 'sweating'}}", "Quimby"),
+    ("Current slot values: \n\tconcern: sweating\n\tfull_name: Rosalind Quimby\n", "Quimby"),
     ("GET /conversations/x/tracker?token=s3cr3t&include_events=ALL", "s3cr3t"),
     ("Authorization: Bearer abc.DEF-123", "abc.DEF"),
 ])
