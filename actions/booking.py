@@ -13,12 +13,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import UsesApp, buttons, say, send_soon
 from actions.interruptions import visitor_answer
-from bot.adapters.rasa_events import offered_buttons
+from bot.adapters.rasa_events import booked_payload, bookings_blocked, offered_buttons
 from bot.composition import App
 from bot.domain import scheduling
 from bot.domain.formatting import clock, day_in_words
 from bot.domain.validators import Invalid, clean_contact, clean_name
-from bot.services.intake import SlotTaken, book, note_contact, taken_starts
+from bot.services.intake import BookingLimitReached, SlotTaken, book, note_contact, taken_starts
 from bot.services.outbox import queue_booking
 
 MAX_SLOT_BUTTONS = 6
@@ -154,14 +154,21 @@ class ActionBookConsultation(UsesApp, Action):
         contact = clean_contact(tracker.get_slot("contact") or "")
         if start is None:
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
+        if bookings_blocked(tracker.latest_message):  # this address booked enough for now (the gateway)
+            say(self.app, dispatcher, "booking.address_limit")
+            return [SlotSet("preferred_time", None)]
         try:
             with self.app.unit_of_work(for_write=True) as session:
                 booking = book(session, clinic, tracker.sender_id, tracker.get_slot("full_name"),
-                               contact, start, tracker.get_slot("concern"))
+                               contact, start, tracker.get_slot("concern"),
+                               max_active=self.app.settings.booking_max_active_per_contact, now=self.app.now())
                 queued = queue_booking(session, self.app.mail_context(), booking)
         except SlotTaken:
             offer_alternatives(self.app, dispatcher, self.app.wording.text("booking.just_taken"), start)
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
+        except BookingLimitReached:  # says nothing about the booking held: it may be someone else's
+            say(self.app, dispatcher, "booking.contact_limit")
+            return [SlotSet("preferred_time", None)]
         send_soon(self.app, queued)
         when = scheduling.describe_slot(clinic, booking.start)
         wording = self.app.wording
@@ -170,5 +177,6 @@ class ActionBookConsultation(UsesApp, Action):
         if tracker.get_slot("consultation_only"):
             lines.append(wording.text("booking.consultation_only"))
         dispatcher.utter_message(text="\n".join(lines))
+        dispatcher.utter_message(json_message=booked_payload())  # counted per address by the gateway
         # The time is spent: a second booking in this conversation asks for a new one.
         return [SlotSet("booking_reference_issued", booking.reference), SlotSet("preferred_time", None)]

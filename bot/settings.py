@@ -6,6 +6,7 @@ var/*.secret when those files exist; `bot.ops.secrets.ensure_dev_secrets` create
 """
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ def _load_dotenv() -> None:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
 
 
-DEV_SECRETS = ("rasa_token", "secret_key")
+DEV_SECRETS = ("rasa_token", "secret_key", "actions_token")
 
 
 def dev_secret_path(name: str) -> Path:
@@ -53,6 +54,31 @@ def _list(name: str) -> Tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+class SmtpSecurity(str, enum.Enum):
+    """How mail reaches the SMTP server: STARTTLS on the plain port (the default), implicit TLS
+    (SMTPS, usually port 465), or plain text, which is only for a relay on this machine."""
+
+    STARTTLS = "starttls"
+    TLS = "tls"
+    PLAIN = "plain"
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _smtp_security(host: Optional[str], user: Optional[str]) -> SmtpSecurity:
+    raw = (os.environ.get("SMTP_SECURITY") or SmtpSecurity.STARTTLS.value).strip().lower()
+    try:
+        security = SmtpSecurity(raw)
+    except ValueError:
+        choices = ", ".join(member.value for member in SmtpSecurity)
+        raise ValueError(f"SMTP_SECURITY must be one of {choices}, got {raw!r}") from None
+    if security is SmtpSecurity.PLAIN and user and host not in LOCAL_HOSTS:
+        raise ValueError(f"SMTP_SECURITY=plain would send SMTP_USER's password to {host} unencrypted: "
+                         "use starttls or tls (plain is only for a relay on this machine)")
+    return security
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -64,12 +90,14 @@ class Settings:
     web_host: str
     web_port: int
     secret_key: Optional[str]
+    actions_token: Optional[str] = None
     cors_origins: Tuple[str, ...] = field(default_factory=tuple)
     smtp_host: Optional[str] = None
     smtp_port: int = 25
     smtp_user: Optional[str] = None
     smtp_password: Optional[str] = None
-    smtp_starttls: bool = False
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    smtp_ca_file: Optional[Path] = None  # None: the system's certificate authorities
     mail_from: str = "assistant@localhost"
     clinic_notify_email: Optional[str] = None
     chat_max_message_chars: int = 1000
@@ -78,6 +106,9 @@ class Settings:
     staff_lockout_attempts: int = 5
     staff_lockout_minutes: int = 15
     cookie_secure: bool = False
+    booking_max_active_per_contact: int = 1
+    chat_sessions_per_ip: int = 20
+    chat_bookings_per_ip: int = 5
     clinic_language: str = "en"
     clinic_messages: Optional[Path] = None  # None: clinic/messages.<clinic_language>.yml
     public_url: Optional[str] = None  # the web service as patients reach it; None: http://WEB_HOST:WEB_PORT
@@ -124,12 +155,14 @@ def load_settings() -> Settings:
         web_host=env.get("WEB_HOST") or "127.0.0.1",
         web_port=_int("WEB_PORT", 8000),
         secret_key=env.get("SECRET_KEY") or _dev_secret("secret_key"),
+        actions_token=env.get("ACTIONS_TOKEN") or _dev_secret("actions_token"),
         cors_origins=_list("CORS_ORIGINS"),
         smtp_host=env.get("SMTP_HOST") or None,
-        smtp_port=_int("SMTP_PORT", 25),
+        smtp_port=_int("SMTP_PORT", 465 if (env.get("SMTP_SECURITY") or "").strip().lower() == "tls" else 25),
         smtp_user=env.get("SMTP_USER") or None,
         smtp_password=env.get("SMTP_PASSWORD") or None,
-        smtp_starttls=_bool("SMTP_STARTTLS"),
+        smtp_security=_smtp_security(env.get("SMTP_HOST") or None, env.get("SMTP_USER") or None),
+        smtp_ca_file=Path(env["SMTP_CA_FILE"]) if env.get("SMTP_CA_FILE") else None,
         mail_from=env.get("MAIL_FROM") or "assistant@localhost",
         clinic_notify_email=env.get("CLINIC_NOTIFY_EMAIL") or None,
         chat_max_message_chars=_int("CHAT_MAX_MESSAGE_CHARS", 1000),
@@ -138,6 +171,9 @@ def load_settings() -> Settings:
         staff_lockout_attempts=_int("STAFF_LOCKOUT_ATTEMPTS", 5),
         staff_lockout_minutes=_int("STAFF_LOCKOUT_MINUTES", 15),
         cookie_secure=_bool("COOKIE_SECURE"),
+        booking_max_active_per_contact=_int("BOOKING_MAX_ACTIVE_PER_CONTACT", 1),
+        chat_sessions_per_ip=_int("CHAT_SESSIONS_PER_IP", 20),
+        chat_bookings_per_ip=_int("CHAT_BOOKINGS_PER_IP", 5),
         clinic_language=(env.get("CLINIC_LANGUAGE") or "en").strip().lower(),
         clinic_messages=Path(env["CLINIC_MESSAGES"]) if env.get("CLINIC_MESSAGES") else None,
         public_url=env.get("PUBLIC_URL") or None,

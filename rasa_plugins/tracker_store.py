@@ -32,3 +32,5 @@ class SettingsSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             **kwargs,
         )
+        # Rasa builds its engine without it: an error would print the serialised events it bound.
+        self.engine.hide_parameters = True

@@ -60,7 +60,8 @@ def main() -> int:
     upgrade(database_url)
     os.environ.update({"DATABASE_URL": database_url, "RASA_PORT": str(free_port()),
                        "ACTIONS_PORT": str(free_port()), "WEB_PORT": str(free_port()), "RASA_URL": "",
-                       "SMTP_HOST": "", "CHAT_RATE_PER_SESSION": "1000", "CHAT_RATE_PER_IP": "1000"})
+                       "SMTP_HOST": "", "CHAT_RATE_PER_SESSION": "1000", "CHAT_RATE_PER_IP": "1000",
+                       "CHAT_SESSIONS_PER_IP": "1000"})
     settings = service_settings()
     started = time.monotonic()
     children = start_logged(server_commands(settings, model=str(MODEL_FILE)),
@@ -70,7 +71,8 @@ def main() -> int:
         with httpx.Client(timeout=30) as client:
             rest = [timed(lambda m=m, r=r: client.post(
                         f"{settings.rasa_url}/webhooks/rest/webhook",
-                        json={"sender": f"bench-rest-{r}", "message": m}))
+                        json={"sender": f"bench-rest-{r}", "message": m},
+                        headers={"Authorization": f"Bearer {settings.rasa_token}"}))
                     for r in range(ROUNDS) for m in MESSAGES]
             web = f"http://127.0.0.1:{settings.web_port}"
             gateway = []

@@ -17,6 +17,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import DateTime, String, TypeDecorator
 
+from bot.adapters.private_files import private_dir, private_file
+from bot.settings import VAR_DIR
+
 
 class UTCDateTime(TypeDecorator):
     """A timezone-aware datetime stored in UTC; naive values are refused, values read are UTC-aware.
@@ -66,19 +69,22 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _sqlite_folder(database_url: str) -> None:
-    """The folder of a SQLite file, created readable by the owner only (it holds health data)."""
+def _private_sqlite_file(database_url: str) -> None:
+    """The SQLite file 0600 in a 0700 folder (it holds health data), created before SQLite would
+    create it with the umask's mode; SQLite gives its journal the file's mode. var/, the default
+    folder, is tightened when it exists already; another existing folder keeps its mode."""
     path = make_url(database_url).database
-    if path and path != ":memory:":
-        folder = Path(path).resolve().parent
-        if not folder.exists():
-            folder.mkdir(parents=True, mode=0o700)
+    if path and path != ":memory:" and not path.startswith("file:"):
+        file = Path(path).resolve()
+        private_dir(file.parent, tighten=file.parent == VAR_DIR.resolve())
+        private_file(file)
 
 
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
-        _sqlite_folder(database_url)
-    engine = create_engine(database_url, future=True, pool_pre_ping=True)
+        _private_sqlite_file(database_url)
+    # hide_parameters: an error message never carries the bound values (names, phones, answers).
+    engine = create_engine(database_url, future=True, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
 
         # pysqlite starts transactions late and commits on its own, which breaks SAVEPOINTs (a

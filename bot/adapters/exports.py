@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.db import utcnow
 from bot.adapters.models import Appointment, Intake
+from bot.adapters.private_files import private_dir, write_private
 from bot.domain.statuses import AppointmentStatus
 from bot.services.readout import (
     answer_flags,
@@ -242,13 +243,13 @@ def intake_fhir_bundle(session: Session, intake_id: int, profile) -> dict[str, A
 
 
 def export_fhir_dir(session: Session, directory: Path, profile) -> list[Path]:
-    """Write one `intake-<id>.json` bundle per intake into `directory` (created if needed)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write one `intake-<id>.json` bundle per intake into `directory` (created 0700 if needed),
+    each file 0600 (bot.adapters.private_files)."""
+    directory = private_dir(Path(directory))
     written = []
     for intake in intakes_with_details(session, newest_first=False):
         path = directory / f"intake-{intake.id}.json"
         bundle = intake_fhir_bundle(session, intake.id, profile)
-        path.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_private(path, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
         written.append(path)
     return written

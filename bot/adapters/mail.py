@@ -9,14 +9,17 @@ the clinic's mail also needs CLINIC_NOTIFY_EMAIL. Calls block for up to SMTP_TIM
 
 Privacy: e-mail is not a secure channel, so mails carry only what staff need to act (who, how to
 reach them, when, the booking reference, the concern area) and point to the staff dashboard for
-the rest. Screening answers are never mailed. An alert mail quotes the visitor's own words
-(shortened), because staff must judge an alert before calling back.
+the rest. Screening answers are never mailed. An alert mail quotes a short excerpt of the
+visitor's own words (`alert_excerpt`: at most EXCERPT_CHARS, links and addresses taken out, so a
+bot can't use the clinic's alert mail to deliver its links), because staff must judge an alert
+before calling back; the whole message is in the dashboard.
 
 The booking mail carries an iCalendar attachment (bot.adapters.calendar).
 """
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -28,11 +31,22 @@ from typing import Any, Callable, List
 from bot.adapters.calendar import booking_end, booking_ics, mail_domain, one_line
 from bot.domain.formatting import clock, date_and_time
 from bot.domain.statuses import AlertKind, AlertPriority
+from bot.settings import SmtpSecurity
 
 logger = logging.getLogger(__name__)
 
 SMTP_TIMEOUT = 10
-MAX_WORDS_CHARS = 500
+EXCERPT_CHARS = 160
+LINK_MARK = "[link removed]"
+# Anything a mail client could turn into a link: a URL with a scheme, www..., an e-mail address,
+# a bare domain (with a path or not).
+_LINK = re.compile(
+    r"(?i)\b[a-z][a-z0-9+.-]*://\S+"
+    r"|\b(?:mailto|javascript|data|vbscript|file|tel|sms):\S+"
+    r"|\bwww\.\S+"
+    r"|[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}"
+    r"|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:[/?#]\S*)?"
+)
 
 
 # --- drafts and sending -----------------------------------------------------------------------
@@ -72,9 +86,28 @@ def mail_enabled(settings) -> bool:
     return bool(settings.smtp_host and settings.clinic_notify_email)
 
 
-def tls_context() -> ssl.SSLContext:
-    """The client TLS context for STARTTLS: system CAs, certificate and host name verified."""
-    return ssl.create_default_context()
+def tls_context(settings) -> ssl.SSLContext:
+    """The client TLS context: the system CAs (or SMTP_CA_FILE's), certificate and host name
+    verified."""
+    cafile = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
+    return ssl.create_default_context(cafile=cafile)
+
+
+def _connect(settings) -> smtplib.SMTP:
+    """An SMTP connection encrypted as SMTP_SECURITY says before anything is sent: implicit TLS,
+    or STARTTLS, which fails (SMTPNotSupportedError) when the server does not offer it, rather
+    than falling back to plain text. Plain only when the setting says so (a local relay)."""
+    host, port, security = settings.smtp_host, settings.smtp_port, settings.smtp_security
+    if security is SmtpSecurity.TLS:
+        return smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=tls_context(settings))
+    smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
+    if security is SmtpSecurity.STARTTLS:
+        try:
+            smtp.starttls(context=tls_context(settings))
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
 
 
 def build_message(settings, profile, recipient: str, draft: Draft) -> EmailMessage:
@@ -94,9 +127,7 @@ def build_message(settings, profile, recipient: str, draft: Draft) -> EmailMessa
 def send_draft(settings, profile, recipient: str, draft: Draft) -> None:
     """Send one message; raises OSError or smtplib.SMTPException when the server refuses or is down."""
     message = build_message(settings, profile, recipient, draft)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls(context=tls_context())
+    with _connect(settings) as smtp:
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password or "")
         smtp.send_message(message)
@@ -113,6 +144,11 @@ def _deliver(settings, profile, build: Callable[[], Draft]) -> bool:
         return False
     try:
         send_draft(settings, profile, settings.clinic_notify_email, draft)
+    except smtplib.SMTPNotSupportedError:
+        logger.error("could not send %r: %s:%s does not offer STARTTLS and SMTP_SECURITY requires it "
+                     "(SMTP_SECURITY=plain is for a relay on this machine only)",
+                     draft.subject, settings.smtp_host, settings.smtp_port)
+        return False
     except (OSError, smtplib.SMTPException) as exc:
         logger.warning("could not send %r to the clinic via %s:%s: %s",
                        draft.subject, settings.smtp_host, settings.smtp_port, exc)
@@ -194,9 +230,7 @@ def alert_draft(profile, info: Mapping[str, Any]) -> Draft:
         f"{'URGENT' if urgent else 'Alert'}: {what} reported in chat "
         f"(intake #{info.get('intake_id', '-')})"
     )
-    words = one_line(info.get("words") or info.get("message") or "")
-    if len(words) > MAX_WORDS_CHARS:
-        words = words[: MAX_WORDS_CHARS - 1] + "…"
+    words = alert_excerpt(info.get("words") or info.get("message") or "")
     lines = [
         f"The assistant raised a safety alert: {what}.",
         "",
@@ -224,6 +258,18 @@ def notify_alert(settings, profile, info: Mapping[str, Any]) -> bool:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def alert_excerpt(text: Any) -> str:
+    """The visitor's words for an alert mail: one line, links and addresses replaced, at most
+    EXCERPT_CHARS (cut at a word, with an ellipsis)."""
+    words = _LINK.sub(LINK_MARK, one_line(text or ""))
+    if len(words) <= EXCERPT_CHARS:
+        return words
+    cut = words[: EXCERPT_CHARS - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def _concern(profile, concern: Any) -> str:

@@ -7,7 +7,7 @@ the gateway turns into a friendly 503. Visitor text is never logged here.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import httpx
 
@@ -45,17 +45,25 @@ class RasaClient:
         except ValueError as exc:
             raise RasaUnavailable("response is not JSON") from exc
 
-    async def send(self, conversation_id: str, text: str) -> List[Dict[str, Any]]:
-        """Post a visitor message to the REST channel; Rasa's raw replies."""
+    async def send(self, conversation_id: str, text: str,
+                   metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        """Post a visitor message (and the gateway's metadata for the actions, if any) to the REST
+        channel; Rasa's raw replies."""
+        message: Dict[str, Any] = {"sender": conversation_id, "message": text}
+        if metadata:
+            message["metadata"] = metadata
         body = await self._request(
-            "POST", "/webhooks/rest/webhook", json={"sender": conversation_id, "message": text}
+            "POST", "/webhooks/rest/webhook", json=message,
+            headers={"Authorization": f"Bearer {self.token}"},  # the channel's token, never in the URL
         )
         if not isinstance(body, list):
             raise RasaUnavailable("REST channel answer is not a list")
         return [item for item in body if isinstance(item, dict)]
 
     async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
-        """Every event of the conversation (all sessions, including rewound turns the visitor saw)."""
+        """Every event of the conversation (all sessions, including rewound turns the visitor saw).
+        Rasa's HTTP API takes its token only as a query parameter: this URL is never logged here,
+        and bot.adapters.log_redaction removes the token from any library's log line."""
         body = await self._request(
             "GET",
             f"/conversations/{conversation_id}/tracker",

@@ -13,6 +13,11 @@ from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
 ALERT_FIELD = "alert"
+# A booking made in the turn: a custom payload of its own, never shown, that the gateway counts per
+# client address (CHAT_BOOKINGS_PER_IP); the gateway's message metadata says when the address has
+# booked enough, and the booking action then books nothing (docs/chat-api.md).
+BOOKED_FIELD = "booked"
+BOOKINGS_BLOCKED_FIELD = "bookings_blocked"
 
 
 def alert_payload() -> Dict[str, Any]:
@@ -23,6 +28,27 @@ def alert_payload() -> Dict[str, Any]:
 def is_alert(custom: Any) -> bool:
     """Whether a reply's or event's custom payload marks it as an alert."""
     return isinstance(custom, dict) and custom.get(ALERT_FIELD) is True
+
+
+def booked_payload() -> Dict[str, Any]:
+    """The custom payload that tells the gateway a booking was made."""
+    return {BOOKED_FIELD: True}
+
+
+def is_booked(custom: Any) -> bool:
+    return isinstance(custom, dict) and custom.get(BOOKED_FIELD) is True
+
+
+def bookings_blocked_metadata() -> Dict[str, Any]:
+    """The message metadata by which the gateway tells the actions to book nothing."""
+    return {BOOKINGS_BLOCKED_FIELD: True}
+
+
+def bookings_blocked(latest_message: Any) -> bool:
+    """Whether the visitor's latest message came with the gateway's bookings_blocked metadata
+    (only the gateway can set it: the REST channel requires RASA_TOKEN)."""
+    metadata = latest_message.get("metadata") if isinstance(latest_message, dict) else None
+    return isinstance(metadata, dict) and metadata.get(BOOKINGS_BLOCKED_FIELD) is True
 
 
 def _buttons(raw: Any) -> List[Dict[str, str]]:

@@ -6,11 +6,12 @@ constraint violation into `SlotTaken`.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,6 +97,35 @@ def intake_search_condition(text: str):
         Intake.contact_id.in_(select(Contact.id).where(or_(*by_contact))),
         Intake.id.in_(select(Appointment.intake_id).where(Appointment.reference == text.upper())),
     )
+
+
+def lock_contact(session: Session, phone: Optional[str], email: Optional[str]) -> None:
+    """On PostgreSQL, serialise this transaction with any other booking for the same phone or
+    e-mail (transaction-scoped advisory locks, taken in a fixed order). SQLite needs none: a
+    writing unit of work holds the database's write lock from its start (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(int.from_bytes(hashlib.sha256(value.encode()).digest()[:8], "big", signed=True)
+                  for value in {phone, (email or "").lower() or None} if value)
+    for key in keys:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def active_bookings_for_contact(session: Session, phone: Optional[str], email: Optional[str],
+                                now: datetime) -> int:
+    """Booked appointments still ahead whose contact has this phone or this e-mail."""
+    matches = []
+    if phone:
+        matches.append(Contact.phone == phone)
+    if email:
+        matches.append(func.lower(Contact.email) == email.lower())
+    if not matches:
+        return 0
+    return session.scalar(
+        select(func.count(Appointment.id))
+        .join(Contact, Appointment.contact_id == Contact.id)
+        .where(Appointment.status == AppointmentStatus.BOOKED, Appointment.start_at > now, or_(*matches))
+    ) or 0
 
 
 def booked_starts(session: Session, start: datetime, end: datetime) -> List[datetime]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
+from bot.adapters import log_redaction
 from bot.cli import exports, intakes, ops, outbox, staff
 
 # Each adds its subcommand(s), in the order `python -m bot --help` lists them.
@@ -33,5 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    log_redaction.install()
     args = build_parser().parse_args(argv)
     return args.func(args)

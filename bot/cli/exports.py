@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot.adapters.exports import export_fhir_dir, intakes_csv
 from bot.adapters.models import AuditEntry, Intake
+from bot.adapters.private_files import private_dir, write_private
 from bot.composition import build_app
 
 
@@ -22,9 +23,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.csv:
             text = intakes_csv(session, app.profile.timezone)
             path = Path(args.csv)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            private_dir(path.parent)
+            write_private(path, text)
             rows = session.scalar(select(func.count()).select_from(Intake))
             done.append(f"wrote {rows} intake(s) to {path}")
         if args.fhir:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.adapters.private_files import open_private
 from bot.ops.secrets import ensure_dev_secrets
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -23,15 +24,18 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def child_environment(settings: Settings) -> Dict[str, str]:
-    """The environment every child gets: the secrets (so all three agree on them), values Rasa's
-    YAML files refer to (endpoints.yml's ${ACTIONS_PORT}), the action server's bind address, and
-    quieter TensorFlow logs."""
+    """The environment every child gets: the secrets (so all three agree on them; never on a
+    command line, which `ps` shows to every user), values Rasa's YAML files refer to
+    (endpoints.yml's ${ACTIONS_PORT} and ${ACTIONS_TOKEN}), the action server's bind address,
+    Rasa's telemetry off, and quieter TensorFlow logs."""
     env = dict(os.environ)
     env.update({
         "RASA_TOKEN": settings.require("rasa_token"),
         "SECRET_KEY": settings.require("secret_key"),
+        "ACTIONS_TOKEN": settings.require("actions_token"),
         "ACTIONS_PORT": str(settings.actions_port),
         "SANIC_HOST": "127.0.0.1",
+        "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
@@ -40,20 +44,30 @@ def child_environment(settings: Settings) -> Dict[str, str]:
 
 
 def rasa_command(*args: str) -> List[str]:
-    return [str(VENV_BIN / "rasa"), *args]
+    """The rasa CLI through rasa_plugins.rasa_server, which adds RASA_TOKEN from the environment."""
+    return [str(VENV_BIN / "python"), "-m", "rasa_plugins.rasa_server", *args]
 
 
 def server_commands(settings: Settings, model: Optional[str] = None) -> Dict[str, List[str]]:
+    """The three services' command lines: every one binds to 127.0.0.1 except the web service
+    (WEB_HOST), and none carries a secret."""
     rasa = rasa_command(
-        "run", "--enable-api", "--auth-token", settings.rasa_token,
+        "run", "--enable-api",
         "-i", "127.0.0.1", "-p", str(settings.rasa_port),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--model", model or "models",
     )
-    actions = rasa_command("run", "actions", "--actions", "actions", "-p", str(settings.actions_port))
+    actions = [str(VENV_BIN / "python"), "-m", "rasa_plugins.action_server",
+               "--actions", "actions", "-p", str(settings.actions_port)]
     web = [str(VENV_BIN / "python"), "-m", "uvicorn", "bot.web.app:create_app", "--factory",
            "--host", settings.web_host, "--port", str(settings.web_port), "--ws", "none"]
     return {"actions": actions, "rasa": rasa, "web": web}
+
+
+def shell_command(settings: Settings) -> List[str]:
+    """`rasa shell`, on 127.0.0.1 like the services (Rasa's default is every interface)."""
+    return rasa_command("shell", "-i", "127.0.0.1", "-p", str(settings.rasa_port),
+                        "--endpoints", "endpoints.yml", "--model", "models")
 
 
 def start(commands: Dict[str, List[str]], env: Dict[str, str]) -> Dict[str, subprocess.Popen]:
@@ -75,7 +89,7 @@ def stop(children: Dict[str, subprocess.Popen]) -> None:
 
 def health_urls(settings: Settings) -> Dict[str, str]:
     return {
-        "rasa": f"{settings.rasa_url}/status?token={settings.rasa_token}",
+        "rasa": f"{settings.rasa_url}/status?token={settings.rasa_token}",  # Rasa's API takes no header
         "actions": f"http://127.0.0.1:{settings.actions_port}/health",
         "web": f"http://127.0.0.1:{settings.web_port}/health",
     }
@@ -110,7 +124,7 @@ def start_logged(commands: Dict[str, List[str]], env: Dict[str, str], log_dir: P
     """Start the services with each one's output in log_dir/<name>.log (tests and benchmark)."""
     children = {}
     for name, command in commands.items():
-        with open(log_dir / f"{name}.log", "w") as log:
+        with open_private(log_dir / f"{name}.log", "w") as log:
             children[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
                                               stderr=subprocess.STDOUT)
     return children
@@ -127,8 +141,7 @@ def shell() -> int:
     env = child_environment(settings)
     actions = start({"actions": server_commands(settings)["actions"]}, env)
     try:
-        return subprocess.call(rasa_command("shell", "--endpoints", "endpoints.yml", "--model", "models"),
-                               cwd=PROJECT_ROOT, env=env)
+        return subprocess.call(shell_command(settings), cwd=PROJECT_ROOT, env=env)
     finally:
         stop(actions)
 

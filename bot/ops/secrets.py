@@ -9,13 +9,8 @@ import os
 import secrets
 from dataclasses import replace
 
+from bot.adapters.private_files import FILE_MODE, private_dir
 from bot.settings import DEV_SECRETS, VAR_DIR, Settings, dev_secret_path
-
-
-def private_dir(path) -> None:
-    """Create `path` (and parents) readable by the owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.chmod(0o700)
 
 
 def ensure_dev_secrets(settings: Settings) -> Settings:
@@ -23,11 +18,11 @@ def ensure_dev_secrets(settings: Settings) -> Settings:
     missing = {name: None for name in DEV_SECRETS if not getattr(settings, name)}
     if not missing:
         return settings
-    private_dir(VAR_DIR)
+    private_dir(VAR_DIR, tighten=True)
     for name in missing:
         path = dev_secret_path(name)
         if not path.exists():
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(secrets.token_hex(32))  # hex: never starts with "-" on a command line
         missing[name] = path.read_text().strip()

@@ -15,16 +15,22 @@ from bot.adapters.db import utcnow
 from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, ScreeningAnswer
 from bot.adapters.repository import (
     SlotTaken,
+    active_bookings_for_contact,
     book_consultation,
     booked_starts,
     contact_matches,
     intake_for_conversation,
+    lock_contact,
     move_appointment,
     save_contact,
 )
 from bot.domain.profile import ClinicProfile
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind, AppointmentStatus, IntakeStatus
 from bot.domain.validators import ContactDetails
+
+
+class BookingLimitReached(Exception):
+    """The contact already holds as many upcoming bookings as the clinic allows."""
 
 
 @dataclass(frozen=True)
@@ -143,8 +149,18 @@ def book(
     contact: ContactDetails,
     start: datetime,
     concern: Optional[str] = None,
+    *,
+    max_active: int = 0,
+    now: Optional[datetime] = None,
 ) -> BookingInfo:
-    """Store the contact and the appointment together; SlotTaken if the slot went."""
+    """Store the contact and the appointment together; SlotTaken if the slot went;
+    BookingLimitReached if the phone or e-mail already holds `max_active` upcoming bookings
+    (0: no limit; BOOKING_MAX_ACTIVE_PER_CONTACT), so a bot can't fill the calendar with one
+    contact."""
+    if max_active > 0:
+        lock_contact(session, contact.phone, contact.email)
+        if active_bookings_for_contact(session, contact.phone, contact.email, now or utcnow()) >= max_active:
+            raise BookingLimitReached()
     intake = intake_for_conversation(session, conversation_id)
     if concern:
         intake.concern = concern

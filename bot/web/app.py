@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.adapters import log_redaction
 from bot.composition import build_app
 from bot.settings import Settings
 from bot.web.gateway import routes as gateway_routes
@@ -22,5 +23,6 @@ async def health(_request):
 
 def create_app(settings: Optional[Settings] = None) -> Starlette:
     """The web service over one App (bot.composition): built from `settings`, or the environment."""
+    log_redaction.install()  # before anything logs: uvicorn's and our records alike
     app = build_app(settings)
     return Starlette(routes=[Route("/health", health), *gateway_routes(app), *manage_routes(app), *staff_routes(app)])

@@ -33,7 +33,7 @@ from bot.adapters.rasa_api import (
     history_from_events,
     normalise_replies,
 )
-from bot.adapters.rasa_events import offered_buttons
+from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, offered_buttons
 from bot.composition import App
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import (
@@ -122,6 +122,9 @@ class Gateway:
         self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
         self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
         self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
+        # Per hour and client address: new chat sessions, and bookings made (bots filling the calendar).
+        self.new_session_limiter = SlidingWindowLimiter(settings.chat_sessions_per_ip, window=3600, clock=clock)
+        self.booking_limiter = SlidingWindowLimiter(settings.chat_bookings_per_ip, window=3600, clock=clock)
         self.cors_origins = {origin.rstrip("/").lower() for origin in settings.cors_origins}
         self.cookie_secure = settings.cookie_secure
         self.session_max_age = session_max_age
@@ -357,7 +360,11 @@ class Gateway:
     async def create_session(self, request: Request) -> Response:
         ip = self.client_address(request)
         self._check_ip(ip)
+        retry = self.new_session_limiter.retry_after(ip)
+        if retry is not None:
+            raise self._too_many(retry)
         self.ip_limiter.hit(ip)
+        self.new_session_limiter.hit(ip)
         return JSONResponse({"session": self.tokens.issue()}, status_code=201)
 
     async def create_frame_session(self, request: Request) -> Response:
@@ -381,7 +388,12 @@ class Gateway:
         message = await self._message(request)
         conversation_id = self.tokens.conversation_id(session_id)
         text = await self._guard_intent(conversation_id, message)
-        replies = await self.rasa.send(conversation_id, text)
+        ip = self.client_address(request)
+        # The address has booked its share this hour: the booking action books nothing this turn.
+        blocked = self.booking_limiter.retry_after(ip) is not None
+        replies = await self.rasa.send(conversation_id, text, bookings_blocked_metadata() if blocked else None)
+        if any(is_booked(reply.get("custom")) for reply in replies):
+            self.booking_limiter.hit(ip)
         return JSONResponse({"messages": normalise_replies(replies)})
 
     async def history(self, request: Request) -> Response:

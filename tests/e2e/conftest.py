@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Dict
 
 import httpx
 import pytest
@@ -32,12 +33,14 @@ class Stack:
     database_url: str
     settings: Settings
     log_dir: Path
+    pids: Dict[str, int]
 
     def rest(self, sender: str, message: str) -> list:
         """Send one visitor message straight to Rasa's REST channel (tests only; visitors go
         through the gateway)."""
         response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message}, timeout=60)
+                              json={"sender": sender, "message": message}, timeout=60,
+                              headers={"Authorization": f"Bearer {self.settings.rasa_token}"})
         response.raise_for_status()
         return response.json()
 
@@ -65,6 +68,13 @@ def stack(tmp_path_factory) -> Stack:
         "SMTP_HOST": "",
         "RASA_TOKEN": secrets.token_hex(16),
         "SECRET_KEY": secrets.token_hex(16),
+        "ACTIONS_TOKEN": secrets.token_hex(16),
+        # The e2e tier and the scenario suite are many visitors from one address, several booking
+        # with the same test phone numbers: the abuse limits (tested in tests/integration:
+        # test_gateway_abuse.py, test_booking_limits.py) are off for this shared stack.
+        "CHAT_SESSIONS_PER_IP": "0",
+        "CHAT_BOOKINGS_PER_IP": "0",
+        "BOOKING_MAX_ACTIVE_PER_CONTACT": "0",
     }
     with pytest.MonkeyPatch.context() as patch:
         for key, value in overrides.items():
@@ -75,7 +85,8 @@ def stack(tmp_path_factory) -> Stack:
     try:
         wait_until_up(settings, children, STARTUP_TIMEOUT_SECONDS, workdir)
         yield Stack(web_url=f"http://127.0.0.1:{settings.web_port}", rasa_url=settings.rasa_url,
-                    database_url=stack_database, settings=settings, log_dir=workdir)
+                    database_url=stack_database, settings=settings, log_dir=workdir,
+                    pids={name: child.pid for name, child in children.items()})
     finally:
         stop(children)
 

@@ -8,6 +8,7 @@ from actions.booking import ActionBookConsultation
 from actions.callback import ActionSaveCallback
 from actions.safety import ActionHandleRedFlag
 from bot.composition import build_app
+from bot.settings import SmtpSecurity
 from tests.integration.test_actions import booking_slots, free_start, make_tracker, run
 from tests.servers import smtp_inbox
 from tests.support import settings_for
@@ -18,6 +19,7 @@ def inbox(database_url):
     """A real SMTP server on localhost, and an App (the actions') over the test database that mails it."""
     with smtp_inbox() as box:
         app = build_app(settings_for(database_url, smtp_host="127.0.0.1", smtp_port=box.port,
+                                     smtp_security=SmtpSecurity.PLAIN,
                                      clinic_notify_email="frontdesk@clinic.example",
                                      mail_from="assistant@clinic.example"))
         box.app = app

@@ -82,6 +82,7 @@ class FakeRasa:
 
     def __init__(self) -> None:
         self.received: List[Dict[str, Any]] = []
+        self.webhook_requests: List[Dict[str, str]] = []  # the Authorization header and query of each post
         self.tracker_requests: List[Dict[str, str]] = []
         self.events: Dict[str, List[Dict[str, Any]]] = {}
         self.port = free_port()
@@ -109,6 +110,8 @@ class FakeRasa:
     async def webhook(self, request: Request):
         body = await request.json()
         self.received.append(body)
+        self.webhook_requests.append({"authorization": request.headers.get("authorization", ""),
+                                      "query": request.url.query})
         sender, text = body["sender"], body["message"]
         if text == "boom":
             return JSONResponse({"status": "failure", "message": "internal"}, status_code=500)
@@ -121,6 +124,9 @@ class FakeRasa:
                            "data": {"buttons": None, "custom": {"alert": True}}})
             return JSONResponse([{"recipient_id": sender, "text": "Call 911 now."},
                                  {"recipient_id": sender, "custom": {"alert": True}}])
+        if text == "book me":  # a booking: the action's text, then its unseen booked payload
+            return JSONResponse([{"recipient_id": sender, "text": "You're booked."},
+                                 {"recipient_id": sender, "custom": {"booked": True}}])
         if text == "which area":
             replies = [
                 {"recipient_id": sender, "text": "Where do you sweat most?", "buttons": AREA_BUTTONS},
@@ -367,7 +373,7 @@ def test_rasa_errors_and_bad_answers_are_503(fake_rasa):
 def test_an_unexpected_bug_is_json_without_a_trace(down):
     gateway = Gateway(build_app(make_settings("http://127.0.0.1:9")))
 
-    async def broken(conversation_id, text):
+    async def broken(conversation_id, text, metadata=None):
         raise RuntimeError("internal detail /srv/secret.py line 42")
 
     gateway.rasa.send = broken

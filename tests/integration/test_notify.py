@@ -4,18 +4,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email
-import ipaddress
 import logging
-import ssl
 from email import policy
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from bot.adapters import mail as notify
-from bot.adapters.mail import notify_alert, notify_booking, notify_callback
+from bot.adapters.mail import alert_excerpt, notify_alert, notify_booking, notify_callback
 from tests.mail_samples import BOOKING, START, make_settings, unfold
 from tests.servers import free_port
 
@@ -178,52 +175,19 @@ def test_login_when_configured(profile, monkeypatch):
     assert len(collector.envelopes) == 1
 
 
-def _self_signed(tmp_path: Path):
-    pytest.importorskip("cryptography")
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
-def test_starttls_and_login(profile, tmp_path, monkeypatch):
-    cert_path, key_path = _self_signed(tmp_path)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert_path, key_path)
-    # the client verifies the server certificate as usual, trusting only this test's CA
-    monkeypatch.setattr(notify, "tls_context", lambda: ssl.create_default_context(cafile=str(cert_path)))
-    collector = Collector()
-    controller = Controller(
-        collector, hostname="127.0.0.1", port=free_port(), tls_context=server_tls,
-        require_starttls=True, auth_required=True,
-        authenticator=lambda *a: AuthResult(success=a[4].password == b"pw"),
-    )
-    controller.start()
-    try:
-        settings = make_settings(smtp_port=controller.port, smtp_starttls=True,
-                                 smtp_user="u", smtp_password="pw")
-        assert notify_booking(settings, profile, BOOKING) is True
-        no_tls = dataclasses.replace(settings, smtp_starttls=False)
-        assert notify_booking(no_tls, profile, BOOKING) is False  # server insists on STARTTLS
-    finally:
-        controller.stop()
-    assert len(collector.envelopes) == 1
+def test_an_alert_quotes_a_short_excerpt_without_links(smtp_server, profile):
+    """A bot must not be able to use the clinic's alert mail to deliver its text or links."""
+    controller, collector = smtp_server
+    settings = make_settings(smtp_port=controller.port)
+    words = ("URGENT my face is swelling, see https://evil.example/login?x=1 or www.phish.biz, "
+             "mail help@evil.example, javascript:alert(1) or bad.io/p. " + "more words " * 40 + "TAILWORD")
+    assert notify_alert(settings, profile, {"intake_id": 11, "kind": "emergency", "words": words}) is True
+    _, mail = received(collector, 0)
+    body = mail.get_content()
+    quoted = next(line for line in body.splitlines() if line.startswith("Visitor said:"))
+    assert "my face is swelling" in quoted and "[link removed]" in quoted
+    for link in ("evil.example", "phish.biz", "http", "javascript", "bad.io", "@"):
+        assert link not in body
+    assert "TAILWORD" not in body and quoted.endswith('…"')
+    assert len(quoted) <= len('Visitor said: ""') + notify.EXCERPT_CHARS
+    assert alert_excerpt("Update: my lips, at 3.30 pm, e.g. numb") == "Update: my lips, at 3.30 pm, e.g. numb"

@@ -26,7 +26,7 @@ from bot.domain.validators import ContactDetails
 from bot.ops.runner import outbox_command
 from bot.services.intake import book, cancel_booking
 from bot.services.outbox import queue_booking, queue_cancellation, queue_due_reminders, reminder_key
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, SmtpSecurity
 from tests.integration.test_actions import booking_slots, free_start, make_tracker, run
 from tests.servers import free_port, smtp_inbox
 from tests.support import settings_for
@@ -36,9 +36,11 @@ CLINIC = "frontdesk@clinic.example"
 
 
 def mail_app(database_url, port, **overrides):
-    return build_app(settings_for(database_url, smtp_host="127.0.0.1", smtp_port=port, clinic_notify_email=CLINIC,
-                                  mail_from="assistant@clinic.example", public_url="https://clinic.example",
-                                  **overrides))
+    """An App that mails aiosmtpd on this machine in plain SMTP (TLS has its own tests: test_mail_tls)."""
+    return build_app(settings_for(database_url, **{
+        "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": SmtpSecurity.PLAIN,
+        "clinic_notify_email": CLINIC, "mail_from": "assistant@clinic.example",
+        "public_url": "https://clinic.example", **overrides}))
 
 
 def at(app, moment: datetime):

@@ -104,6 +104,7 @@ def running_stack(workdir: Path) -> Iterator[Tuple[Settings, Dict, float]]:
         "DATABASE_URL": database_url, "RASA_PORT": str(free_port()), "ACTIONS_PORT": str(free_port()),
         "WEB_PORT": str(free_port()), "WEB_HOST": "127.0.0.1", "RASA_URL": "", "SMTP_HOST": "",
         "RASA_TOKEN": secrets.token_hex(16), "SECRET_KEY": secrets.token_hex(16),
+        "ACTIONS_TOKEN": secrets.token_hex(16),
     }
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ.update(overrides)
@@ -139,7 +140,8 @@ def nlu_reading(parse: dict) -> Tuple[Optional[str], Optional[str]]:
 async def _first_turn(client: httpx.AsyncClient, settings: Settings, sender: str, message: VisitorMessage) -> Turn:
     started = time.perf_counter()
     reply = await client.post(f"{settings.rasa_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message.text})
+                              json={"sender": sender, "message": message.text},
+                              headers={"Authorization": f"Bearer {settings.rasa_token}"})
     reply.raise_for_status()
     seconds = time.perf_counter() - started
     response = await client.get(f"{settings.rasa_url}/conversations/{sender}/tracker",
