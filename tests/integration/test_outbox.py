@@ -219,7 +219,8 @@ def test_the_sender_loop_that_make_run_starts_sends_and_stops_cleanly(database_u
             book_with_email(app, free_start(app.engine, profile, days_ahead=3))
         finally:
             app.close()
-        env = {**os.environ, "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
+        env = {**os.environ, "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "plain",
+               "SMTP_PORT": str(inbox.port),
                "CLINIC_NOTIFY_EMAIL": CLINIC, "SECRET_KEY": "test-secret", "RASA_TOKEN": "test-token",
                "OUTBOX_POLL_SECONDS": "1", "PYTHONPATH": str(PROJECT_ROOT)}
         sender = subprocess.Popen(outbox_command(), cwd=PROJECT_ROOT, env=env)
@@ -249,6 +250,7 @@ def test_held_mail_is_sent_once_released(database_url, profile, monkeypatch, cap
     with smtp_inbox() as inbox:
         monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("SMTP_PORT", str(inbox.port))
+        monkeypatch.setenv("SMTP_SECURITY", "plain")  # aiosmtpd here; TLS has its own tests
         monkeypatch.setenv("CLINIC_NOTIFY_EMAIL", CLINIC)
         assert cli(["outbox", "release"]) == 0
         assert cli(["outbox", "send"]) == 0
