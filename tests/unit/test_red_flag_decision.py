@@ -83,11 +83,14 @@ def test_the_classifier_alone_needs_a_treatment_for_an_adverse_effect():
     assert _with_cues("talking for a few minutes makes my mouth tired since my lip flip", sure).kind == ADVERSE_EFFECT
 
 
-def test_the_classifier_alone_is_overruled_by_all_is_well():
+def test_the_classifier_alone_is_overruled_by_all_is_well_but_never_for_an_emergency():
+    adverse = {"none": 0.2, EMERGENCY: 0.05, ADVERSE_EFFECT: 0.75}
+    assert _with_cues("everything went well after my forehead treatment, no drooping and my brows are fine",
+                      adverse) is None
     emergency = {"none": 0.2, EMERGENCY: 0.75, ADVERSE_EFFECT: 0.05}
-    assert _with_cues("everything went well after my neck treatment, voice is normal and swallowing's fine",
-                      emergency) is None
-    # a lexicon hit still counts, whatever else is fine
+    decision = _with_cues("everything went well after my neck treatment, voice is normal and swallowing's fine",
+                          emergency)
+    assert (decision.kind, decision.layer) == (EMERGENCY, "classifier")  # an emergency always wins
     decision = _with_cues("my voice is fine but i can't swallow since my botox yesterday", emergency)
     assert (decision.kind, decision.layer) == (EMERGENCY, "lexicon")
 

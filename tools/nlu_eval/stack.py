@@ -27,7 +27,7 @@ from tests.servers import free_port
 from tools.nlu_eval.messages import VisitorMessage
 from tools.nlu_eval.metrics import ADVERSE_EFFECT, EMERGENCY
 
-STARTUP_TIMEOUT_SECONDS = 300
+STARTUP_TIMEOUT_SECONDS = 900  # Rasa loads for minutes on a busy machine
 REQUEST_TIMEOUT_SECONDS = 120
 SAMPLE_EVERY_SECONDS = 0.5
 RED_FLAG_INTENTS = {"report_emergency": EMERGENCY, "report_adverse_effect": ADVERSE_EFFECT}  # domain.yml

@@ -49,8 +49,8 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
     says of treatment and of being fine (bot.domain.safety.detector.cues). Without a classifier
     (both None), or for a message shorter than `min_words`, the lexicon decides alone."""
     decision = _decide(findings, best, whole, limits, words)
-    if decision is None or cues is None or decision.layer == "lexicon":
-        return decision
+    if decision is None or cues is None or decision.layer == "lexicon" or decision.kind == EMERGENCY:
+        return decision  # an emergency always wins: no cue overrules it
     # No kept lexicon hit behind it: the classifier reads words, not their sense.
     if cues.all_clear:  # "voice is normal and swallowing's fine", "everything is fine, no drooping"
         return None

@@ -191,8 +191,8 @@ class _Message:
 @dataclass(frozen=True)
 class Cues:
     """What the whole message says around any symptom: that treatment was had ("since my lip
-    flip"), and that all is well ("swallowing's fine"). A red flag read by the classifier alone needs
-    the first (for an adverse effect) and is dropped on the second."""
+    flip"), and that all is well ("swallowing's fine"). An adverse effect the lexicon did not keep
+    needs the first and is dropped on the second; an emergency is never dropped on a cue."""
 
     treated: bool
     all_clear: bool
