@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from bot.composition import build_app
 from bot.settings import Settings
-from bot.web.gateway import routes as gateway_routes
+from bot.web.gateway import Gateway
 from bot.web.staff import routes as staff_routes
 
 
@@ -21,4 +21,6 @@ async def health(_request):
 def create_app(settings: Optional[Settings] = None) -> Starlette:
     """The web service over one App (bot.composition): built from `settings`, or the environment."""
     app = build_app(settings)
-    return Starlette(routes=[Route("/health", health), *gateway_routes(app), *staff_routes(app)])
+    gateway = Gateway(app)
+    return Starlette(routes=[Route("/health", health), *gateway.routes(), *staff_routes(app)],
+                     on_shutdown=[gateway.rasa.aclose])

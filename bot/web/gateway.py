@@ -32,6 +32,7 @@ from bot.adapters.rasa_api import (
 )
 from bot.adapters.rasa_events import offered_buttons
 from bot.composition import App
+from bot.web.offers import OfferedPayloads
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import SESSION_MAX_AGE_SECONDS, InvalidSession, SessionTokens
 
@@ -103,6 +104,7 @@ class Gateway:
         self.profile = app.profile
         self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
         self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
+        self.offers = OfferedPayloads()
         self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
         self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
         self.cors_origins = {origin.rstrip("/").lower() for origin in settings.cors_origins}
@@ -287,10 +289,10 @@ class Gateway:
             text = text[len(INTENT_PREFIX):].lstrip()
         if not text:
             raise ApiError(400, MSG_EMPTY)
-        events = await self.rasa.events(conversation_id)
-        if any(button["payload"] == message for button in offered_buttons(events)):
-            return message
-        return text
+        offered = self.offers.recall(conversation_id)
+        if offered is None:
+            offered = {button["payload"] for button in offered_buttons(await self.rasa.events(conversation_id))}
+        return message if message in offered else text
 
     # ---- API handlers -------------------------------------------------------------------------
 
@@ -305,8 +307,14 @@ class Gateway:
         message = await self._message(request)
         conversation_id = self.tokens.conversation_id(session_id)
         text = await self._guard_intent(conversation_id, message)
-        replies = await self.rasa.send(conversation_id, text)
-        return JSONResponse({"messages": normalise_replies(replies)})
+        messages = None
+        self.offers.begin(conversation_id)
+        try:
+            messages = normalise_replies(await self.rasa.send(conversation_id, text))
+        finally:
+            payloads = None if messages is None else [b["payload"] for m in messages for b in m["buttons"]]
+            self.offers.settle(conversation_id, payloads)
+        return JSONResponse({"messages": messages})
 
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
@@ -329,6 +337,7 @@ class Gateway:
         )
 
 
+
 def routes(app: App) -> List[BaseRoute]:
-    """The gateway's routes, mounted by bot.web.app."""
+    """The gateway's routes over its own Gateway (bot.web.app builds one to close it on shutdown)."""
     return Gateway(app).routes()
