@@ -109,8 +109,7 @@ class ValidateBookingForm(UsesApp, FormValidationAction):
         if contact is not None:
             slots["contact"] = contact.describe()
         if slots["full_name"]:
-            with self.app.unit_of_work(for_write=True) as session:
-                note_contact(session, tracker.sender_id, slots["full_name"], contact)
+            self.app.transaction(lambda session: note_contact(session, tracker.sender_id, slots["full_name"], contact))
         return slots
 
     @visitor_answer
@@ -118,8 +117,8 @@ class ValidateBookingForm(UsesApp, FormValidationAction):
                          domain: DomainDict) -> Dict[Text, Any]:
         slots = self.cleaned("contact", lambda text: clean_contact(text).describe(), value, dispatcher)
         if slots["contact"] and tracker.get_slot("full_name"):  # a contact is stored with its name
-            with self.app.unit_of_work(for_write=True) as session:
-                note_contact(session, tracker.sender_id, tracker.get_slot("full_name"), clean_contact(slots["contact"]))
+            self.app.transaction(lambda session: note_contact(session, tracker.sender_id, tracker.get_slot("full_name"),
+                                                              clean_contact(slots["contact"])))
         return slots
 
     @visitor_answer
@@ -155,9 +154,9 @@ class ActionBookConsultation(UsesApp, Action):
         if start is None:
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
         try:
-            with self.app.unit_of_work(for_write=True) as session:
-                booking = book(session, clinic, tracker.sender_id, tracker.get_slot("full_name"),
-                               contact, start, tracker.get_slot("concern"))
+            booking = self.app.transaction(lambda session: book(
+                session, clinic, tracker.sender_id, tracker.get_slot("full_name"), contact, start,
+                tracker.get_slot("concern")))
         except SlotTaken:
             offer_alternatives(self.app, dispatcher, self.app.wording.text("booking.just_taken"), start)
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]

@@ -134,8 +134,13 @@ def book(
     start: datetime,
     concern: Optional[str] = None,
 ) -> BookingInfo:
-    """Store the contact and the appointment together; SlotTaken if the slot went."""
+    """Store the contact and the appointment together; SlotTaken if the slot went. Booking again a
+    time this conversation already holds returns that booking (a save retried after a lost commit
+    answer books nothing twice)."""
     intake = intake_for_conversation(session, conversation_id)
+    held = next((a for a in intake.appointments if a.status == AppointmentStatus.BOOKED and a.start_at == start), None)
+    if held is not None:
+        return _booking_info(held)
     if concern:
         intake.concern = concern
     save_contact(session, intake, name, contact.phone, contact.email)
