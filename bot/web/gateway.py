@@ -102,6 +102,7 @@ class Gateway:
         settings = app.settings
         self.settings = settings
         self.profile = app.profile
+        self.wording = app.wording
         self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
         self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
         self.offers = OfferedPayloads()
@@ -312,8 +313,10 @@ class Gateway:
         try:
             messages = normalise_replies(await self.rasa.send(conversation_id, text))
         finally:
-            payloads = None if messages is None else [b["payload"] for m in messages for b in m["buttons"]]
+            payloads = [b["payload"] for m in messages for b in m["buttons"]] if messages else None
             self.offers.settle(conversation_id, payloads)
+        if not messages:  # Rasa lost the turn (e.g. the action server was restarting): say so
+            messages = [{"text": self.wording.text("no_reply"), "buttons": []}]
         return JSONResponse({"messages": messages})
 
     async def history(self, request: Request) -> Response:

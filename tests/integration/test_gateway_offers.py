@@ -78,3 +78,16 @@ def test_the_rasa_client_reuses_one_connection_for_many_turns():
     with serve_in_thread(Starlette(routes=[Route("/webhooks/rest/webhook", webhook, methods=["POST"])])) as url:
         asyncio.run(turns(RasaClient(url, "token")))
     assert len(peers) == 5 and len(set(peers)) == 1
+
+
+def test_a_turn_rasa_answers_with_nothing_gets_the_catalogs_plain_words(wording):
+    """Rasa answers [] when an action failed (the action server restarting): the visitor is told."""
+    async def webhook(_request: Request):
+        return JSONResponse([])
+
+    with serve_in_thread(Starlette(routes=[Route("/webhooks/rest/webhook", webhook, methods=["POST"])])) as url:
+        client = client_for(make_settings(url))
+        token = new_session(client)
+        reply = client.post("/api/chat", headers=bearer(token), json={"message": "no"})
+    assert reply.status_code == 200
+    assert reply.json() == {"messages": [{"text": wording.text("no_reply"), "buttons": []}]}
