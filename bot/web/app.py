@@ -2,6 +2,7 @@
 dashboard (/staff/...). Each part owns its routes and middleware; this module only mounts them."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import Optional
 
 from starlette.applications import Starlette
@@ -22,5 +23,10 @@ def create_app(settings: Optional[Settings] = None) -> Starlette:
     """The web service over one App (bot.composition): built from `settings`, or the environment."""
     app = build_app(settings)
     gateway = Gateway(app)
-    return Starlette(routes=[Route("/health", health), *gateway.routes(), *staff_routes(app)],
-                     on_shutdown=[gateway.rasa.aclose])
+
+    @asynccontextmanager
+    async def lifespan(_web):
+        yield
+        await gateway.rasa.aclose()  # the pooled connections to Rasa
+
+    return Starlette(routes=[Route("/health", health), *gateway.routes(), *staff_routes(app)], lifespan=lifespan)

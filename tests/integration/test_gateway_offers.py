@@ -10,8 +10,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.testclient import TestClient
 
 from bot.adapters.rasa_api import RasaClient
+from bot.web.app import create_app
 from tests.integration.test_gateway import AREA_BUTTONS, FakeRasa, bearer, client_for, make_settings, new_session
 from tests.servers import serve_in_thread
 
@@ -91,3 +93,10 @@ def test_a_turn_rasa_answers_with_nothing_gets_the_catalogs_plain_words(wording)
         reply = client.post("/api/chat", headers=bearer(token), json={"message": "no"})
     assert reply.status_code == 200
     assert reply.json() == {"messages": [{"text": wording.text("no_reply"), "buttons": []}]}
+
+
+def test_the_web_service_starts_and_shuts_down_with_its_pooled_rasa_client(fake_rasa):
+    with TestClient(create_app(make_settings(fake_rasa.url))) as client:  # runs the lifespan
+        token = new_session(client)
+        assert client.post("/api/chat", headers=bearer(token), json={"message": "hello"}).status_code == 200
+    assert fake_rasa.received[-1]["message"] == "hello"
