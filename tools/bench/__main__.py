@@ -27,7 +27,7 @@ from tests.servers import free_port
 from tools.bench import peer, report
 from tools.bench.script import Channel, GatewayChannel, RestChannel, converse
 
-STARTUP_TIMEOUT_S = 300
+STARTUP_TIMEOUT_S = 900  # Rasa loads TensorFlow and the model: minutes on a busy machine
 TURN_TIMEOUT_S = 120
 
 
@@ -77,6 +77,20 @@ async def run_level(make_channel: Callable[[httpx.AsyncClient], Channel], visito
     latencies = [ms for result in results for ms in result.latencies_ms]
     errors = [error for result in results for error in result.errors]
     return report.summary(latencies, errors, wall)
+
+
+def processes(children: Dict[str, subprocess.Popen], up: Dict[str, float], trained: Dict[str, object],
+              train_seconds: float | None) -> Dict[str, Dict[str, object]]:
+    """Each process's start-up time, peak RSS so far and, for the two Rasa servers, training time."""
+    found = {}
+    for name, child in children.items():
+        entry: Dict[str, object] = {"startup_s": up.get(name), "peak_rss_mb": peak_rss_mb(child.pid)}
+        if name == "peer-rasa":
+            entry["training_s"] = round(float(trained["seconds"]), 1)
+        if name == "rasa" and train_seconds is not None:
+            entry["training_s"] = train_seconds
+        found[name] = entry
+    return found
 
 
 def machine() -> str:
@@ -132,19 +146,15 @@ def main(argv: List[str] | None = None) -> int:
                     report.GATEWAY: lambda client: GatewayChannel(client, web)}
         for make in channels.values():  # warm-up: one conversation each, not timed
             asyncio.run(run_level(make, 1, 1))
+        train_seconds = float(TRAIN_SECONDS_FILE.read_text()) if TRAIN_SECONDS_FILE.exists() else None
         for level in levels:
             at = result["levels"][str(level)] = {}
             for name, make in channels.items():
                 at[name] = asyncio.run(run_level(make, level, max(level, 2)))
                 print(f"N={level:<3} {name:20} {at[name]}", flush=True)
-        train_seconds = float(TRAIN_SECONDS_FILE.read_text()) if TRAIN_SECONDS_FILE.exists() else None
-        for name, child in children.items():
-            entry = {"startup_s": up.get(name), "peak_rss_mb": peak_rss_mb(child.pid)}
-            if name == "peer-rasa":
-                entry["training_s"] = round(float(trained["seconds"]), 1)
-            if name == "rasa" and train_seconds is not None:
-                entry["training_s"] = train_seconds
-            result["processes"][name] = entry
+            result["processes"] = processes(children, up, trained, train_seconds)
+            result["wall_s"] = time.monotonic() - begun
+            report.write(result, Path(args.out))  # after each level: a cut-short run still reports
     finally:
         stop(children)
     result["wall_s"] = time.monotonic() - begun

@@ -39,10 +39,10 @@ def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench.profile", description=__doc__)
     parser.add_argument("--visitors", type=int, default=10)
     parser.add_argument("--conversations", type=int, default=20)
-    parser.add_argument("--out", default=tempfile.mkdtemp(prefix="bench-profile-"))
+    parser.add_argument("--out", help="folder for the profiles and logs (default: a new temporary one)")
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
-    out = Path(args.out)
+    out = Path(args.out or tempfile.mkdtemp(prefix="bench-profile-"))
     out.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{out / 'profile.db'}"
     upgrade(database_url)
