@@ -109,8 +109,7 @@ class ValidateBookingForm(UsesApp, FormValidationAction):
         if contact is not None:
             slots["contact"] = contact.describe()
         if slots["full_name"]:
-            with self.app.unit_of_work(for_write=True) as session:
-                note_contact(session, tracker.sender_id, slots["full_name"], contact)
+            self.app.transaction(lambda session: note_contact(session, tracker.sender_id, slots["full_name"], contact))
         return slots
 
     @visitor_answer
@@ -118,8 +117,8 @@ class ValidateBookingForm(UsesApp, FormValidationAction):
                          domain: DomainDict) -> Dict[Text, Any]:
         slots = self.cleaned("contact", lambda text: clean_contact(text).describe(), value, dispatcher)
         if slots["contact"] and tracker.get_slot("full_name"):  # a contact is stored with its name
-            with self.app.unit_of_work(for_write=True) as session:
-                note_contact(session, tracker.sender_id, tracker.get_slot("full_name"), clean_contact(slots["contact"]))
+            self.app.transaction(lambda session: note_contact(session, tracker.sender_id, tracker.get_slot("full_name"),
+                                                              clean_contact(slots["contact"])))
         return slots
 
     @visitor_answer
@@ -158,11 +157,13 @@ class ActionBookConsultation(UsesApp, Action):
             say(self.app, dispatcher, "booking.address_limit")
             return [SlotSet("preferred_time", None)]
         try:
-            with self.app.unit_of_work(for_write=True) as session:
-                booking = book(session, clinic, tracker.sender_id, tracker.get_slot("full_name"),
-                               contact, start, tracker.get_slot("concern"),
+            def save(session):
+                booking = book(session, clinic, tracker.sender_id, tracker.get_slot("full_name"), contact, start,
+                               tracker.get_slot("concern"),
                                max_active=self.app.settings.booking_max_active_per_contact, now=self.app.now())
-                queued = queue_booking(session, self.app.mail_context(), booking)
+                return booking, queue_booking(session, self.app.mail_context(), booking)
+
+            booking, queued = self.app.transaction(save)
         except SlotTaken:
             offer_alternatives(self.app, dispatcher, self.app.wording.text("booking.just_taken"), start)
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]

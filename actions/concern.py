@@ -28,8 +28,7 @@ def record_concerns(app: App, tracker: Tracker, found: List[Text], chosen: Optio
     return the slot events: `concern` when this message decides it, `concerns` once there are two."""
     if not found and chosen is None:
         return []
-    with app.unit_of_work(for_write=True) as session:
-        concern = note_concerns(session, tracker.sender_id, found, chosen=chosen)
+    concern = app.transaction(lambda session: note_concerns(session, tracker.sender_id, found, chosen=chosen))
     known = list(dict.fromkeys([*([tracker.get_slot("concern")] if tracker.get_slot("concern") else []), *found]))
     events = [SlotSet("concerns", known)] if len(known) > 1 else []
     if concern and concern != tracker.get_slot("concern"):

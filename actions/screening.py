@@ -52,8 +52,8 @@ def visitor_messages(tracker: Tracker) -> List[Text]:
 def store_answer(app: App, tracker: Tracker, answers: Dict[Text, Any], question: screening.Question,
                  parsed: screening.ParsedAnswer) -> None:
     flags = screening.flags_for(question, parsed)
-    with app.unit_of_work(for_write=True) as session:
-        save_screening_answer(session, tracker.sender_id, question.key, question.text, parsed.value, flags)
+    app.transaction(lambda session: save_screening_answer(session, tracker.sender_id, question.key, question.text,
+                                                          parsed.value, flags))
     answers[question.key] = {"value": parsed.value, "flags": flags}
 
 
@@ -63,8 +63,7 @@ class ActionRecordConsent(UsesApp, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         given = latest_intent(tracker) in ("give_consent", "affirm")
-        with self.app.unit_of_work(for_write=True) as session:
-            record_consent(session, tracker.sender_id, given)
+        self.app.transaction(lambda session: record_consent(session, tracker.sender_id, given))
         if given:
             self.say(dispatcher, "consent.given")
             return [SlotSet("consent", Consent.GIVEN.value)]
@@ -184,7 +183,6 @@ class ActionFinishScreening(UsesApp, Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         answers = tracker.get_slot("screening_answers") or {}
         stop = screening.stop_flagged([entry.get("flags", []) for entry in answers.values()])
-        with self.app.unit_of_work(for_write=True) as session:
-            set_consultation_only(session, tracker.sender_id, stop)
+        self.app.transaction(lambda session: set_consultation_only(session, tracker.sender_id, stop))
         self.say(dispatcher, "screening.consultation_only" if stop else "screening.done")
         return [SlotSet("consultation_only", stop)]

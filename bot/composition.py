@@ -14,12 +14,12 @@ import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.adapters.db import make_engine, session_scope, utcnow
+from bot.adapters.db import make_engine, run_unit_of_work, session_scope, utcnow
 from bot.adapters.mail import send_draft
 from bot.domain.profile import ClinicProfile, load_profile
 from bot.domain.wording import Wording, check_language, profile_facts
@@ -27,6 +27,7 @@ from bot.services.outbox import MailContext, claim_due, queue_due_reminders, rec
 from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class App:
     def unit_of_work(self, for_write: bool = False) -> AbstractContextManager[Session]:
         """A session that commits on success and rolls back on error (see bot.adapters.db)."""
         return session_scope(self.engine, for_write=for_write)
+
+    def transaction(self, work: Callable[[Session], T], for_write: bool = True) -> T:
+        """`work(session)` in a unit of work, tried again while the database is unreachable for a
+        few seconds (bot.adapters.db.run_unit_of_work); what the actions save goes through here."""
+        return run_unit_of_work(self.engine, work, for_write=for_write)
 
     def now(self) -> datetime:
         return self.clock()

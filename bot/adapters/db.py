@@ -7,13 +7,16 @@ There is no module-level session; an engine is cheap to share and is created fro
 """
 from __future__ import annotations
 
+import logging
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional, Sequence, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import DateTime, String, TypeDecorator
 
@@ -125,3 +128,36 @@ def session_scope(engine: Engine, for_write: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0)  # seconds: a unit of work is tried for about 8 s in all
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether a database error means the database could not be reached (a refused or dropped
+    connection, a server restarting, SQLite's file locked): the same work may succeed later."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def run_unit_of_work(engine: Engine, work: Callable[[Session], T], *, for_write: bool = False,
+                     pauses: Sequence[float] = RETRY_PAUSES, sleep: Callable[[float], None] = time.sleep) -> T:
+    """`work(session)` in a unit of work (session_scope); when the database cannot be reached, the
+    whole unit is rolled back and run again after each pause in turn. `work` must be safe to run
+    twice: a commit whose answer was lost may have landed (the services make such writes
+    idempotent, and constraints stop duplicates)."""
+    for pause in pauses:
+        try:
+            with session_scope(engine, for_write=for_write) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if not unreachable(exc):
+                raise
+            log.warning("database unreachable (%s); trying the unit of work again in %.1f s",
+                        type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__, pause)
+            sleep(pause)
+    with session_scope(engine, for_write=for_write) as session:  # the last try: its error is raised
+        return work(session)

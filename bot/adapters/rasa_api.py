@@ -6,6 +6,7 @@ the gateway turns into a friendly 503. Visitor text is never logged here.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional
 
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 INTENT_PREFIX = "/"
+KEEPALIVE_SECONDS = 2.0
+POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=KEEPALIVE_SECONDS)
 
 
 class RasaUnavailable(Exception):
@@ -24,16 +27,36 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
+    """The one way to Rasa: one pooled HTTP client per event loop, so turns reuse connections.
+
+    Idle connections are dropped after KEEPALIVE_SECONDS, before Rasa's server (Sanic, 5 s keep-alive)
+    closes them, so a message is never sent on a connection the server is closing. A second event
+    loop (the tests' TestClient runs one per test) gets a client of its own.
+    """
+
     def __init__(self, base_url: str, token: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop or self._client.is_closed:
+            self._client = httpx.AsyncClient(timeout=self.timeout, limits=POOL_LIMITS)
+            self._loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (the web service's shutdown)."""
+        if self._client is not None and self._loop is asyncio.get_running_loop():
+            await self._client.aclose()
+        self._client = None
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        # A client per call: no connection pool tied to one event loop, and Rasa is local.
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.request(method, f"{self.base_url}{path}", **kwargs)
+            response = await self._http().request(method, f"{self.base_url}{path}", **kwargs)
         except httpx.HTTPError as exc:
             log.warning("rasa %s %s failed: %s", method, path.split("?")[0], type(exc).__name__)
             raise RasaUnavailable(type(exc).__name__) from exc

@@ -2,8 +2,10 @@
 foreground.
 
 `python -m bot run` (what `make run` ends with). One Ctrl-C stops them all: each child gets
-SIGINT/SIGTERM, and any still alive after a grace period is killed. If one child dies, the
-others are stopped too, so a half-running assistant never stays up.
+SIGINT/SIGTERM, and any still alive after a grace period is killed. A child that dies is started
+again after a pause that doubles with each quick failure (Supervisor), while the others keep
+serving: visitors lose at most the turn in flight. A child that keeps failing right after its
+start (a broken model, a port in use) stops everything, so a broken set-up does not loop forever.
 """
 from __future__ import annotations
 
@@ -13,13 +15,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from bot.adapters.private_files import open_private
 from bot.ops.secrets import ensure_dev_secrets
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 GRACE_SECONDS = 10
+RESTART_PAUSES = (1.0, 2.0, 4.0, 8.0, 16.0)  # seconds before the 1st, 2nd, ... restart in a row
+STABLE_SECONDS = 60.0  # a child up this long starts its next failure from the first pause again
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -151,9 +155,50 @@ def outbox_command() -> List[str]:
     return [str(VENV_BIN / "python"), "-m", "bot", "outbox", "run"]
 
 
+class Supervisor:
+    """Restarts the children that exit, each after a pause (RESTART_PAUSES) that grows while it
+    keeps failing within STABLE_SECONDS of its start; gives up when a child has failed that often
+    in a row. `check()` is called in a loop; it never blocks."""
+
+    def __init__(self, commands: Dict[str, List[str]], children: Dict[str, subprocess.Popen],
+                 launch: Callable[[str, List[str]], subprocess.Popen], clock: Callable[[], float] = time.monotonic):
+        self.commands = commands
+        self.children = children
+        self.launch = launch
+        self.clock = clock
+        self.started = {name: clock() for name in children}
+        self.failures = {name: 0 for name in children}
+        self.due: Dict[str, float] = {}  # name -> when to start it again
+        self.restarts = 0
+
+    def check(self) -> Optional[str]:
+        """Restart what is due; the reason to give up, or None."""
+        now = self.clock()
+        for name, child in self.children.items():
+            if name in self.due or child.poll() is None:
+                continue
+            if now - self.started[name] >= STABLE_SECONDS:
+                self.failures[name] = 0
+            if self.failures[name] >= len(RESTART_PAUSES):
+                return f"{name} exited {len(RESTART_PAUSES) + 1} times in a row (last code {child.returncode})"
+            pause = RESTART_PAUSES[self.failures[name]]
+            self.failures[name] += 1
+            self.due[name] = now + pause
+            print(f"{name} stopped unexpectedly (code {child.returncode}); restarting it in {pause:.0f} s",
+                  file=sys.stderr, flush=True)
+        for name, when in list(self.due.items()):
+            if now >= when:
+                del self.due[name]
+                self.children[name] = self.launch(name, self.commands[name])
+                self.started[name] = now
+                self.restarts += 1
+        return None
+
+
 def run() -> int:
     settings = service_settings()
-    children = start({**server_commands(settings), "outbox": outbox_command()}, child_environment(settings))
+    commands, env = {**server_commands(settings), "outbox": outbox_command()}, child_environment(settings)
+    children = start(commands, env)
     print(f"Starting: chat demo and staff dashboard on http://{settings.web_host}:{settings.web_port}/ "
           f"(staff at /staff); Rasa on 127.0.0.1:{settings.rasa_port}; actions on "
           f"127.0.0.1:{settings.actions_port}; the mail sender (outbox). Rasa takes about 30 s to load. "
@@ -167,17 +212,19 @@ def run() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    supervisor = Supervisor(commands, children,
+                            lambda _name, command: subprocess.Popen(command, cwd=PROJECT_ROOT, env=env))
     exit_code = 0
     try:
         while not interrupted:
-            dead = {name: c.returncode for name, c in children.items() if c.poll() is not None}
-            if dead:
-                print(f"stopped unexpectedly: {dead}; stopping the rest", file=sys.stderr)
+            gave_up = supervisor.check()
+            if gave_up:
+                print(f"{gave_up}; stopping the rest", file=sys.stderr)
                 exit_code = 1
                 break
             time.sleep(0.5)
     finally:
-        stop(children)
+        stop(supervisor.children)
     print("all services stopped")
     return exit_code
 

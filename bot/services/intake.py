@@ -156,12 +156,16 @@ def book(
     """Store the contact and the appointment together; SlotTaken if the slot went;
     BookingLimitReached if the phone or e-mail already holds `max_active` upcoming bookings
     (0: no limit; BOOKING_MAX_ACTIVE_PER_CONTACT), so a bot can't fill the calendar with one
-    contact."""
+    contact. Booking again a time this conversation already holds returns that booking (a save
+    retried after a lost commit answer books nothing twice)."""
+    intake = intake_for_conversation(session, conversation_id)
+    held = next((a for a in intake.appointments if a.status == AppointmentStatus.BOOKED and a.start_at == start), None)
+    if held is not None:
+        return booking_info(held)
     if max_active > 0:
         lock_contact(session, contact.phone, contact.email)
         if active_bookings_for_contact(session, contact.phone, contact.email, now or utcnow()) >= max_active:
             raise BookingLimitReached()
-    intake = intake_for_conversation(session, conversation_id)
     if concern:
         intake.concern = concern
     save_contact(session, intake, name, contact.phone, contact.email)

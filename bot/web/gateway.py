@@ -35,6 +35,7 @@ from bot.adapters.rasa_api import (
 )
 from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, offered_buttons
 from bot.composition import App
+from bot.web.offers import OfferedPayloads
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import (
     FRAME_HEADER,
@@ -118,8 +119,10 @@ class Gateway:
         settings = app.settings
         self.settings = settings
         self.profile = app.profile
+        self.wording = app.wording
         self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
         self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
+        self.offers = OfferedPayloads()
         self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
         self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
         # Per hour and client address: new chat sessions, and bookings made (bots filling the calendar).
@@ -128,7 +131,6 @@ class Gateway:
         self.cors_origins = {origin.rstrip("/").lower() for origin in settings.cors_origins}
         self.cookie_secure = settings.cookie_secure
         self.session_max_age = session_max_age
-        self.wording = app.wording
         # The greeting's suggested questions are offered before the tracker holds any turn.
         self.greeting_buttons = {
             button["payload"]: button["title"] for button in app.wording.buttons("widget.greeting")
@@ -350,10 +352,10 @@ class Gateway:
             raise ApiError(400, MSG_EMPTY)
         if message in self.greeting_buttons:
             return message
-        events = await self.rasa.events(conversation_id)
-        if any(button["payload"] == message for button in offered_buttons(events)):
-            return message
-        return text
+        offered = self.offers.recall(conversation_id)
+        if offered is None:
+            offered = {button["payload"] for button in offered_buttons(await self.rasa.events(conversation_id))}
+        return message if message in offered else text
 
     # ---- API handlers -------------------------------------------------------------------------
 
@@ -391,10 +393,19 @@ class Gateway:
         ip = self.client_address(request)
         # The address has booked its share this hour: the booking action books nothing this turn.
         blocked = self.booking_limiter.retry_after(ip) is not None
-        replies = await self.rasa.send(conversation_id, text, bookings_blocked_metadata() if blocked else None)
+        replies, messages = None, None
+        self.offers.begin(conversation_id)
+        try:
+            replies = await self.rasa.send(conversation_id, text, bookings_blocked_metadata() if blocked else None)
+            messages = normalise_replies(replies)
+        finally:
+            payloads = [b["payload"] for m in messages for b in m["buttons"]] if messages else None
+            self.offers.settle(conversation_id, payloads)
         if any(is_booked(reply.get("custom")) for reply in replies):
             self.booking_limiter.hit(ip)
-        return JSONResponse({"messages": normalise_replies(replies)})
+        if not messages:  # Rasa lost the turn (e.g. the action server was restarting): say so
+            messages = [{"text": self.wording.text("no_reply"), "buttons": []}]
+        return JSONResponse({"messages": messages})
 
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
@@ -432,6 +443,7 @@ class Gateway:
         )
 
 
+
 def routes(app: App) -> List[BaseRoute]:
-    """The gateway's routes, mounted by bot.web.app."""
+    """The gateway's routes over its own Gateway (bot.web.app builds one to close it on shutdown)."""
     return Gateway(app).routes()
