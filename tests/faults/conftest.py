@@ -25,7 +25,7 @@ from bot.settings import PROJECT_ROOT, Settings, load_settings
 from tests.servers import free_port
 
 STARTUP_TIMEOUT_SECONDS = 900
-SERVICE_MARKS = {"actions": "run actions", "rasa": "--enable-api", "web": "uvicorn"}
+SERVICE_MARKS = {"actions": "rasa_plugins.action_server", "rasa": "--enable-api", "web": "uvicorn"}
 
 
 def service_pids(run_pid: int) -> Dict[str, int]:
