@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.adapters.db import make_engine, session_scope, utcnow
+from bot.adapters.encryption import DataCipher
 from bot.adapters.mail import Mailer
 from bot.domain.profile import ClinicProfile, load_profile
 from bot.domain.wording import Wording, check_language, profile_facts
@@ -49,8 +50,8 @@ def build_app(settings: Optional[Settings] = None) -> App:
     profile = load_profile(settings.clinic_profile)
     language = check_language(settings.clinic_language)
     wording = Wording.load(settings.messages_path, profile_facts(profile), language)
-    return App(settings=settings, profile=profile, wording=wording, engine=make_engine(settings.database_url),
-               mailer=Mailer(settings, profile))
+    engine = make_engine(settings.database_url, DataCipher.from_settings(settings))
+    return App(settings=settings, profile=profile, wording=wording, engine=engine, mailer=Mailer(settings, profile))
 
 
 _process_app: Optional[App] = None

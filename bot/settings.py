@@ -21,7 +21,7 @@ def _load_dotenv() -> None:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
 
 
-DEV_SECRETS = ("rasa_token", "secret_key")
+DEV_SECRETS = ("rasa_token", "secret_key", "data_keys", "lookup_key")
 
 
 def dev_secret_path(name: str) -> Path:
@@ -53,6 +53,11 @@ def _list(name: str) -> Tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _keys(raw: str) -> Tuple[str, ...]:
+    """DATA_KEYS: comma-separated, newest first (the first encrypts, every one decrypts)."""
+    return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -80,6 +85,9 @@ class Settings:
     cookie_secure: bool = False
     clinic_language: str = "en"
     clinic_messages: Optional[Path] = None  # None: clinic/messages.<clinic_language>.yml
+    data_keys: Tuple[str, ...] = field(default_factory=tuple)  # Fernet keys, newest first (encrypts)
+    lookup_key: Optional[str] = None  # the HMAC key of the equality lookups (reference, phone, e-mail)
+    retention_days: int = 365
 
     @property
     def messages_path(self) -> Path:
@@ -130,4 +138,7 @@ def load_settings() -> Settings:
         cookie_secure=_bool("COOKIE_SECURE"),
         clinic_language=(env.get("CLINIC_LANGUAGE") or "en").strip().lower(),
         clinic_messages=Path(env["CLINIC_MESSAGES"]) if env.get("CLINIC_MESSAGES") else None,
+        data_keys=_keys(env.get("DATA_KEYS") or _dev_secret("data_keys") or ""),
+        lookup_key=env.get("LOOKUP_KEY") or _dev_secret("lookup_key"),
+        retention_days=_int("RETENTION_DAYS", 365),
     )

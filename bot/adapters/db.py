@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import DateTime, String, TypeDecorator
 
+from bot.adapters.encryption import DataCipher, attach_cipher
+
 
 class UTCDateTime(TypeDecorator):
     """A timezone-aware datetime stored in UTC; naive values are refused, values read are UTC-aware.
@@ -75,7 +77,8 @@ def _sqlite_folder(database_url: str) -> None:
             folder.mkdir(parents=True, mode=0o700)
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, cipher: Optional[DataCipher] = None) -> Engine:
+    """An engine; with `cipher`, one that can store and read the encrypted columns."""
     if database_url.startswith("sqlite"):
         _sqlite_folder(database_url)
     engine = create_engine(database_url, future=True, pool_pre_ping=True)
@@ -92,6 +95,7 @@ def make_engine(database_url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA secure_delete=ON")  # deleted or rewritten rows leave no bytes behind
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -99,6 +103,8 @@ def make_engine(database_url: str) -> Engine:
             immediate = connection.get_execution_options().get(WRITE_OPTION)
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if cipher is not None:
+        attach_cipher(engine, cipher)
     return engine
 
 

@@ -1,6 +1,7 @@
 """Repository functions over a caller-owned session (one unit of work per call site).
 
-Nothing here commits: the caller's `session_scope` does. Double bookings are prevented by the
+Nothing here commits: the caller's `session_scope` does. References and contacts are stored
+encrypted and found by their keyed hashes (bot.adapters.encryption). Double bookings are prevented by the
 database (a partial unique index on booked start times); `book_consultation` turns the
 constraint violation into `SlotTaken`.
 """
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.adapters.encryption import Lookup, lookup_hash
 from bot.adapters.models import Appointment, Contact, Intake
 from bot.domain.statuses import AppointmentStatus, IntakeStatus
 
@@ -106,8 +108,19 @@ def book_consultation(session: Session, intake: Intake, start: datetime, minutes
 
 
 def _is_reference_clash(session: Session, reference: str) -> bool:
+    return find_appointment(session, reference) is not None
+
+
+def find_appointment(session: Session, reference: str) -> Optional[Appointment]:
+    """The appointment with this booking reference (any status), found by its keyed hash."""
     return session.execute(
-        select(Appointment.id).where(Appointment.reference == reference)
-    ).first() is not None
+        select(Appointment).where(Appointment.reference_hash == lookup_hash(session, Lookup.REFERENCE, reference))
+    ).scalar_one_or_none()
+
+
+def contact_matches(session: Session, owner: Contact, phone: Optional[str], email: Optional[str]) -> bool:
+    """Whether the phone or e-mail given is the contact's (compared as keyed hashes)."""
+    return bool((phone and owner.phone_hash and lookup_hash(session, Lookup.PHONE, phone) == owner.phone_hash)
+                or (email and owner.email_hash and lookup_hash(session, Lookup.EMAIL, email) == owner.email_hash))
 
 

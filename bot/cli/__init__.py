@@ -1,15 +1,15 @@
 """`python -m bot ...`, the command line for staff and operators: the top layer, it may import all.
 
 Each command lives with its kind: bot.cli.intakes (intakes, intake), bot.cli.exports (export),
-bot.cli.staff (staff accounts) and bot.cli.ops (migrate, check-profile, run, train, shell, rasa).
-This module only assembles the parser and runs the chosen command.
+bot.cli.staff (staff accounts), bot.cli.retention (purge, erase, rotate-key) and bot.cli.ops
+(migrate, check-profile, run, train, shell, rasa). This module only assembles the parser and runs the chosen command.
 """
 from __future__ import annotations
 
 import argparse
 from typing import List, Optional
 
-from bot.cli import exports, intakes, ops, staff
+from bot.cli import exports, intakes, ops, retention, staff
 
 # Each adds its subcommand(s), in the order `python -m bot --help` lists them.
 COMMANDS = (
@@ -19,6 +19,7 @@ COMMANDS = (
     intakes.register_show,  # intake ID
     exports.register,  # export --csv FILE --fhir DIR
     staff.register,  # staff add-user EMAIL [--admin] | set-password EMAIL
+    retention.register,  # purge [--older-than DAYS] [--yes], erase (--reference CODE | --intake ID), rotate-key
 )
 
 

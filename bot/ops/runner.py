@@ -29,6 +29,8 @@ def child_environment(settings: Settings) -> Dict[str, str]:
     env.update({
         "RASA_TOKEN": settings.require("rasa_token"),
         "SECRET_KEY": settings.require("secret_key"),
+        "DATA_KEYS": ",".join(settings.require("data_keys")),
+        "LOOKUP_KEY": settings.require("lookup_key"),
         "ACTIONS_PORT": str(settings.actions_port),
         "SANIC_HOST": "127.0.0.1",
         "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.db import utcnow
 from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, ScreeningAnswer
-from bot.adapters.repository import SlotTaken, book_consultation, booked_starts, intake_for_conversation, save_contact
+from bot.adapters.repository import (
+    SlotTaken,
+    book_consultation,
+    booked_starts,
+    contact_matches,
+    find_appointment,
+    intake_for_conversation,
+    save_contact,
+)
 from bot.domain.profile import ClinicProfile
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind, AppointmentStatus, IntakeStatus
 from bot.domain.validators import ContactDetails
@@ -154,21 +162,13 @@ def find_booking(session: Session, reference: str, contact: ContactDetails) -> O
 
 
 def _owned_appointment(session, reference: str, contact: ContactDetails) -> Optional[Appointment]:
-    appointment = session.execute(
-        select(Appointment).where(
-            Appointment.reference == reference.strip().upper(), Appointment.status == AppointmentStatus.BOOKED
-        )
-    ).scalar_one_or_none()
-    if appointment is None:
+    appointment = find_appointment(session, reference)
+    if appointment is None or appointment.status != AppointmentStatus.BOOKED:
         return None
     owner: Optional[Contact] = appointment.contact or appointment.intake.contact
-    if owner is None:
+    if owner is None or not contact_matches(session, owner, contact.phone, contact.email):
         return None
-    if (contact.phone and contact.phone == owner.phone) or (
-        contact.email and owner.email and contact.email.lower() == owner.email.lower()
-    ):
-        return appointment
-    return None
+    return appointment
 
 
 def cancel_booking(session: Session, reference: str, contact: ContactDetails) -> Optional[BookingInfo]:

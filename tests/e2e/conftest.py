@@ -21,6 +21,7 @@ from bot.ops.training import MODEL_FILE
 from bot.settings import Settings, load_settings
 from tests.fixtures import app, database_url, db, engine  # noqa: F401  (the database fixtures)
 from tests.servers import free_port
+from tests.support import TEST_DATA_KEYS, TEST_LOOKUP_KEY
 
 STARTUP_TIMEOUT_SECONDS = 180
 
@@ -65,6 +66,8 @@ def stack(tmp_path_factory) -> Stack:
         "SMTP_HOST": "",
         "RASA_TOKEN": secrets.token_hex(16),
         "SECRET_KEY": secrets.token_hex(16),
+        "DATA_KEYS": ",".join(TEST_DATA_KEYS),
+        "LOOKUP_KEY": TEST_LOOKUP_KEY,
     }
     with pytest.MonkeyPatch.context() as patch:
         for key, value in overrides.items():
