@@ -29,7 +29,8 @@ TEST_KEYS = {"data_keys": TEST_DATA_KEYS, "lookup_key": TEST_LOOKUP_KEY}
 TEST_KEY_ENV = {"DATA_KEYS": ",".join(TEST_DATA_KEYS), "LOOKUP_KEY": TEST_LOOKUP_KEY}  # for a process
 
 
-def test_cipher() -> DataCipher:
+def fixed_cipher() -> DataCipher:
+    """The cipher of the tests' fixed keys (the stack and the test settings use them)."""
     return DataCipher(TEST_DATA_KEYS, TEST_LOOKUP_KEY)
 
 

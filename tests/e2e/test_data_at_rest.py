@@ -16,7 +16,7 @@ from bot.adapters.db import make_engine, session_scope
 from bot.adapters.transcripts import transcript
 from tests.e2e.test_conversation_rest import answer_screening, payloads, stack_env, texts
 from tests.raw_store import EMAIL, NAME, SECRETS, WORDS, leaks, sqlite_images
-from tests.support import test_cipher
+from tests.support import fixed_cipher
 
 pytestmark = pytest.mark.stack
 
@@ -47,7 +47,7 @@ def test_the_database_file_and_its_backup_hold_no_visitor_data(stack, tmp_path):
     shown = json.loads(out)
     assert shown["contact"]["name"] == NAME and shown["contact"]["email"] == EMAIL
     assert "0147" in shown["contact"]["phone"]
-    engine = make_engine(stack.database_url, test_cipher())
+    engine = make_engine(stack.database_url, fixed_cipher())
     try:
         with session_scope(engine) as session:
             assert any(WORDS[1] in turn["text"] for turn in transcript(session, booked))

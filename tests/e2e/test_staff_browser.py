@@ -35,7 +35,7 @@ from bot.settings import PROJECT_ROOT
 from bot.web.app import create_app
 from tests.integration.test_staff_web import make_settings, save_transcript, seed_intake  # their helpers
 from tests.servers import serve_in_thread
-from tests.support import test_cipher
+from tests.support import fixed_cipher
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -256,7 +256,7 @@ def test_staff_handle_a_booking_made_through_the_chat(stack, browser):
     letters = "".join(chr(ord("a") + int(ch, 16)) for ch in uuid.uuid4().hex[:6])
     name = f"Casey {letters.capitalize()}"  # unique, and letters only, as the name form wants
     reference = ChatVisitor(stack.web_url).book(name, "818 555 0142")
-    engine = make_engine(stack.database_url, test_cipher())
+    engine = make_engine(stack.database_url, fixed_cipher())
     email = f"staff-{uuid.uuid4().hex[:8]}@clinic.example"
     with session_scope(engine) as session:
         add_user(session, email, PASSWORD)
