@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Dict, Iterable, List, Optional, Set
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.adapters.db import utcnow
@@ -24,6 +24,7 @@ from bot.adapters.models import (
     CallbackRequest,
     Contact,
     Intake,
+    OutboxMessage,
     ScreeningAnswer,
     StaffNote,
 )
@@ -44,6 +45,7 @@ class Removal:
     staff_notes: int = 0
     conversations: int = 0  # conversations whose tracker events go
     events: int = 0
+    outbox_messages: int = 0  # mail to or about the visitor, sent or not
 
     def summary(self) -> str:
         return ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in asdict(self).items())
@@ -102,9 +104,13 @@ def _remove(session: Session, intake_ids: List[int], senders: Set[str], activity
         staff_notes=_count(session, StaffNote.intake_id, intake_ids),
         conversations=len(senders & set(activity)),
         events=count_events(session, sorted(senders)),
+        outbox_messages=len(_outbox_of(session, intake_ids)),
     )
     if dry_run:
         return removal
+    for chunk in _chunks(sorted(_outbox_of(session, intake_ids))):
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(chunk))
+                        .execution_options(synchronize_session=False))
     for chunk in _chunks(intake_ids):
         session.execute(delete(Intake).where(Intake.id.in_(chunk)).execution_options(synchronize_session=False))
     for chunk in _chunks(sorted(contact_ids)):
@@ -128,6 +134,16 @@ def _contacts_of(session: Session, intake_ids: List[int]) -> Set[int]:
                            .union_all(select(Appointment.intake_id, Appointment.contact_id)
                                       .where(Appointment.contact_id.isnot(None))))
     return found - {contact_id for intake_id, contact_id in used if intake_id not in removed}
+
+
+def _outbox_of(session: Session, intake_ids: List[int]) -> Set[int]:
+    """The outbox messages of these intakes or of their appointments."""
+    found: Set[int] = set()
+    for chunk in _chunks(intake_ids):
+        appointments = select(Appointment.id).where(Appointment.intake_id.in_(chunk))
+        found |= set(session.scalars(select(OutboxMessage.id).where(
+            or_(OutboxMessage.intake_id.in_(chunk), OutboxMessage.appointment_id.in_(appointments)))))
+    return found
 
 
 def _count(session: Session, intake_column, intake_ids: List[int]) -> int:

@@ -15,7 +15,16 @@ from sqlalchemy import Integer, Text, column, select, table, text
 from bot.adapters.db import make_engine, session_scope
 from bot.adapters.encryption import DataCipher, Lookup
 from bot.adapters.migrate import downgrade, upgrade
-from bot.adapters.models import Alert, Appointment, CallbackRequest, Contact, Intake, ScreeningAnswer, StaffNote
+from bot.adapters.models import (
+    Alert,
+    Appointment,
+    CallbackRequest,
+    Contact,
+    Intake,
+    OutboxMessage,
+    ScreeningAnswer,
+    StaffNote,
+)
 from bot.adapters.transcripts import transcript
 from bot.cli import main
 from bot.composition import build_app
@@ -30,6 +39,7 @@ from bot.services.intake import (
     save_callback,
     save_screening_answer,
 )
+from bot.services.outbox import queue_booking
 from bot.services.readout import intake_json
 from tests.raw_store import EMAIL, NAME, PHONE, SECRETS, WORDS, leaks, raw_store
 from tests.support import TEST_DATA_KEYS, TEST_LOOKUP_KEY, settings_for, tracker_store
@@ -66,6 +76,7 @@ def persona_rows(app, sender: str = SENDER, start: datetime = START) -> str:
                               {"answer": "yes", "detail": f"I take {WORDS[1]}"}, ["medication"])
         booking = book(session, app.profile, sender, NAME, ContactDetails(phone=PHONE, email=EMAIL), start,
                        concern="sweating")
+        queue_booking(session, app.mail_context(), booking)  # the clinic's notice and the patient's confirmation
         recorded = record_alert(session, sender, AlertKind.ADVERSE_EFFECT.value, f"{WORDS[2]}, my face is swollen")
         session.get(Alert, recorded.alert_id).callback_phone = PHONE
         save_callback(session, sender, NAME, PHONE, "after 5, ask for Imogen", CallbackReason.TALK_TO_PERSON.value)
@@ -90,6 +101,9 @@ def test_persona_is_nowhere_in_the_raw_store_yet_reads_back(database_url, app, t
         assert alert.message.startswith(WORDS[2]) and alert.callback_phone == PHONE
         assert session.scalars(select(CallbackRequest.best_time)).one() == "after 5, ask for Imogen"
         assert session.scalars(select(StaffNote.text)).one() == f"{NAME} mentioned {WORDS[1]}"
+        mail = session.scalars(select(OutboxMessage)).all()
+        assert EMAIL in {m.recipient for m in mail} and any(NAME in m.body for m in mail)
+        assert all(reference in a["filename"] for m in mail for a in m.attachments)
         said = [turn["text"] for turn in transcript(session, SENDER)]
         assert said[0] == f"Hi, I'm {NAME}, my {WORDS[0]} every shirt" and said[-1] == f"call me on {PHONE} or {EMAIL}"
         shown = intake_json(session, session.scalars(select(Intake.id)).one(), app.profile)

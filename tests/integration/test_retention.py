@@ -17,6 +17,7 @@ from bot.adapters.models import (
     CallbackRequest,
     Contact,
     Intake,
+    OutboxMessage,
     ScreeningAnswer,
     StaffNote,
 )
@@ -55,7 +56,7 @@ def age(app, sender: str, when: datetime) -> None:
 
 def counts(app) -> dict:
     with app.unit_of_work() as session:
-        tables = (Intake, Contact, Appointment, ScreeningAnswer, CallbackRequest, Alert, StaffNote)
+        tables = (Intake, Contact, Appointment, ScreeningAnswer, CallbackRequest, Alert, StaffNote, OutboxMessage)
         found = {model.__tablename__: session.scalar(select(func.count()).select_from(model)) for model in tables}
         found["events"] = session.scalar(select(func.count()).select_from(events))
     return found
@@ -65,7 +66,8 @@ def everything_readable(app) -> list:
     """Every stored value, decrypted: what staff and the application could still read."""
     values = []
     with app.unit_of_work() as session:
-        for model in (Intake, Contact, Appointment, ScreeningAnswer, CallbackRequest, Alert, StaffNote, AuditEntry):
+        for model in (Intake, Contact, Appointment, ScreeningAnswer, CallbackRequest, Alert, StaffNote, AuditEntry,
+                      OutboxMessage):
             for row in session.scalars(select(model)):
                 values += [str(getattr(row, c.key)) for c in model.__table__.columns]
         values += [str(data) for (data,) in session.execute(select(events.c.data))]
@@ -99,7 +101,8 @@ def test_purge_is_a_dry_run_until_yes_and_keeps_what_is_recent(database_url, app
     assert "removed" in out and "1 intakes, 1 contacts, 1 appointments, 1 screening answers" in out
     after = counts(app)
     assert after == {"intakes": 1, "contacts": 1, "appointments": 1, "screening_answers": 1,
-                     "callback_requests": 1, "alerts": 1, "staff_notes": 1, "events": before["events"] // 3}
+                     "callback_requests": 1, "alerts": 1, "staff_notes": 1, "outbox": before["outbox"] // 2,
+                     "events": before["events"] // 3}
     with app.unit_of_work() as session:
         assert session.scalar(select(Intake.conversation_id)) == OTHER
         assert {s for (s,) in session.execute(select(events.c.sender_id).distinct())} == {OTHER}
