@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.adapters.db import make_engine, run_unit_of_work, session_scope, utcnow
+from bot.adapters.encryption import DataCipher
 from bot.adapters.mail import send_draft
 from bot.domain.profile import ClinicProfile, load_profile
 from bot.domain.wording import Wording, check_language, profile_facts
@@ -63,7 +64,8 @@ def build_app(settings: Optional[Settings] = None) -> App:
     profile = load_profile(settings.clinic_profile)
     language = check_language(settings.clinic_language)
     wording = Wording.load(settings.messages_path, profile_facts(profile), language)
-    return App(settings=settings, profile=profile, wording=wording, engine=make_engine(settings.database_url))
+    engine = make_engine(settings.database_url, DataCipher.from_settings(settings))
+    return App(settings=settings, profile=profile, wording=wording, engine=engine)
 
 
 @dataclass(frozen=True)

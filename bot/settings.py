@@ -22,7 +22,7 @@ def _load_dotenv() -> None:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
 
 
-DEV_SECRETS = ("rasa_token", "secret_key", "actions_token")
+DEV_SECRETS = ("rasa_token", "secret_key", "actions_token", "data_keys", "lookup_key")
 
 
 def dev_secret_path(name: str) -> Path:
@@ -79,6 +79,11 @@ def _smtp_security(host: Optional[str], user: Optional[str]) -> SmtpSecurity:
     return security
 
 
+def _keys(raw: str) -> Tuple[str, ...]:
+    """DATA_KEYS: comma-separated, newest first (the first encrypts, every one decrypts)."""
+    return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -116,6 +121,9 @@ class Settings:
     manage_link_days: int = 30
     outbox_max_attempts: int = 8
     outbox_poll_seconds: int = 30
+    data_keys: Tuple[str, ...] = field(default_factory=tuple)  # Fernet keys, newest first (encrypts)
+    lookup_key: Optional[str] = None  # the HMAC key of the equality lookups (reference, phone, e-mail)
+    retention_days: int = 365
 
     @property
     def public_base_url(self) -> str:
@@ -181,4 +189,7 @@ def load_settings() -> Settings:
         manage_link_days=_int("MANAGE_LINK_DAYS", 30),
         outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", 8),
         outbox_poll_seconds=_int("OUTBOX_POLL_SECONDS", 30),
+        data_keys=_keys(env.get("DATA_KEYS") or _dev_secret("data_keys") or ""),
+        lookup_key=env.get("LOOKUP_KEY") or _dev_secret("lookup_key"),
+        retention_days=_int("RETENTION_DAYS", 365),
     )

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from bot.adapters.db import make_engine
 from bot.adapters.migrate import upgrade
 from bot.composition import build_app
-from tests.support import settings_for
+from tests.support import fixed_cipher, settings_for
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -51,7 +51,7 @@ def database_url(request, tmp_path: Path):
 
 @pytest.fixture
 def engine(database_url):
-    eng = make_engine(database_url)
+    eng = make_engine(database_url, fixed_cipher())
     yield eng
     eng.dispose()
 

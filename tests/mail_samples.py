@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from bot.settings import Settings, SmtpSecurity
+from tests.support import TEST_KEYS
 
 UTC = dt.timezone.utc
 START = dt.datetime(2025, 7, 15, 17, 0, tzinfo=UTC)  # Tuesday 15 July 2025, 10:00 am in Encino
@@ -32,6 +33,7 @@ def make_settings(**overrides) -> Settings:
         web_host="127.0.0.1",
         web_port=8000,
         secret_key="s",
+        **TEST_KEYS,
         smtp_host="127.0.0.1",
         smtp_security=SmtpSecurity.PLAIN,  # aiosmtpd on this machine; TLS has its own tests
         mail_from="assistant@clinic.example",

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import DateTime, String, TypeDecorator
 
+from bot.adapters.encryption import DataCipher, attach_cipher
 from bot.adapters.private_files import private_dir, private_file
 from bot.settings import VAR_DIR
 
@@ -83,7 +84,8 @@ def _private_sqlite_file(database_url: str) -> None:
         private_file(file)
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, cipher: Optional[DataCipher] = None) -> Engine:
+    """An engine; with `cipher`, one that can store and read the encrypted columns."""
     if database_url.startswith("sqlite"):
         _private_sqlite_file(database_url)
     # hide_parameters: an error message never carries the bound values (names, phones, answers).
@@ -101,6 +103,7 @@ def make_engine(database_url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA secure_delete=ON")  # deleted or rewritten rows leave no bytes behind
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -108,6 +111,8 @@ def make_engine(database_url: str) -> Engine:
             immediate = connection.get_execution_options().get(WRITE_OPTION)
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if cipher is not None:
+        attach_cipher(engine, cipher)
     return engine
 
 

@@ -14,11 +14,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
 from bot.adapters.db import StrEnumType, UTCDateTime, utcnow
+from bot.adapters.encryption import DataCipher, EncryptedJSON, EncryptedText, Lookup, cipher_of
 from bot.domain.statuses import (
     AlertKind,
     AlertPriority,
@@ -36,12 +38,19 @@ INTAKE_STATUSES = IntakeStatus.values()
 APPOINTMENT_STATUSES = AppointmentStatus.values()
 
 
+HASH_LENGTH = 64  # an HMAC-SHA256 in hex (bot.adapters.encryption)
+
+
 class Contact(Base):
+    """A visitor's name and contact, encrypted; phone and e-mail also as keyed hashes to match by."""
+
     __tablename__ = "contacts"
     id = Column(Integer, primary_key=True)
-    name = Column(String(200), nullable=False)
-    phone = Column(String(40))
-    email = Column(String(254))
+    name = Column(EncryptedText, nullable=False)
+    phone = Column(EncryptedText)
+    email = Column(EncryptedText)
+    phone_hash = Column(String(HASH_LENGTH), index=True)
+    email_hash = Column(String(HASH_LENGTH), index=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -81,7 +90,8 @@ class Appointment(Base):
     id = Column(Integer, primary_key=True)
     intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
     contact_id = Column(Integer, ForeignKey("contacts.id", ondelete="SET NULL"))
-    reference = Column(String(16), nullable=False, unique=True)
+    reference = Column(EncryptedText, nullable=False)
+    reference_hash = Column(String(HASH_LENGTH), nullable=False, unique=True)  # found by this
     start_at = Column(UTCDateTime, nullable=False)
     end_at = Column(UTCDateTime, nullable=False)
     status = Column(StrEnumType(AppointmentStatus, 16), nullable=False, default=AppointmentStatus.BOOKED)
@@ -111,8 +121,8 @@ class ScreeningAnswer(Base):
     intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
     question_key = Column(String(64), nullable=False)
     question_text = Column(Text, nullable=False)
-    answer = Column(JSON, nullable=False)
-    flags = Column(JSON, nullable=False, default=list)
+    answer = Column(EncryptedJSON, nullable=False)
+    flags = Column(EncryptedJSON, nullable=False, default=list)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     intake = relationship("Intake", back_populates="screening_answers")
@@ -123,9 +133,9 @@ class CallbackRequest(Base):
     __tablename__ = "callback_requests"
     id = Column(Integer, primary_key=True)
     intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
-    name = Column(String(200))
-    phone = Column(String(40))
-    best_time = Column(String(200))
+    name = Column(EncryptedText)
+    phone = Column(EncryptedText)
+    best_time = Column(EncryptedText)
     reason = Column(StrEnumType(CallbackReason, 64), nullable=False, default=CallbackReason.TALK_TO_PERSON)
     status = Column(StrEnumType(CallbackStatus, 16), nullable=False, default=CallbackStatus.OPEN)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
@@ -141,8 +151,8 @@ class Alert(Base):
     intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
     kind = Column(StrEnumType(AlertKind), nullable=False)
     priority = Column(StrEnumType(AlertPriority, 16), nullable=False)
-    message = Column(Text, nullable=False)  # every message of the episode, one per line
-    callback_phone = Column(String(40))  # a number left during the episode, for staff to call
+    message = Column(EncryptedText, nullable=False)  # every message of the episode, one per line
+    callback_phone = Column(EncryptedText)  # a number left during the episode, for staff to call
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime)  # the episode's last message
     resolved_at = Column(UTCDateTime)
@@ -176,7 +186,7 @@ class StaffNote(Base):
     id = Column(Integer, primary_key=True)
     intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False)
     staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
-    text = Column(Text, nullable=False)
+    text = Column(EncryptedText, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -202,10 +212,11 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     id = Column(Integer, primary_key=True)
     kind = Column(StrEnumType(MailKind, 32), nullable=False)
-    recipient = Column(String(254))  # None: no address configured (the message is held)
-    subject = Column(String(300), nullable=False)
-    body = Column(Text, nullable=False)
-    attachments = Column(JSON, nullable=False, default=list)  # [{filename, subtype, params, content}]
+    # Recipient, subject, body and attachments (the .ics names the patient) are stored encrypted.
+    recipient = Column(EncryptedText)  # None: no address configured (the message is held)
+    subject = Column(EncryptedText, nullable=False)
+    body = Column(EncryptedText, nullable=False)
+    attachments = Column(EncryptedJSON, nullable=False, default=list)  # [{filename, subtype, params, content}]
     status = Column(StrEnumType(OutboxStatus, 16), nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(Text)
@@ -217,3 +228,23 @@ class OutboxMessage(Base):
     sent_at = Column(UTCDateTime)
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+def hash_contact(contact: Contact, cipher: DataCipher) -> None:
+    contact.phone_hash = cipher.lookup_hash(Lookup.PHONE, contact.phone) if contact.phone else None
+    contact.email_hash = cipher.lookup_hash(Lookup.EMAIL, contact.email) if contact.email else None
+
+
+def hash_reference(appointment: Appointment, cipher: DataCipher) -> None:
+    appointment.reference_hash = cipher.lookup_hash(Lookup.REFERENCE, appointment.reference)
+
+
+# The lookup hashes follow the encrypted values they stand for, whoever sets those.
+@event.listens_for(Contact, "before_insert")
+@event.listens_for(Contact, "before_update")
+def _hash_contact(_mapper, connection, contact: Contact) -> None:
+    hash_contact(contact, cipher_of(connection.dialect))
+
+
+@event.listens_for(Appointment, "before_insert")
+@event.listens_for(Appointment, "before_update")
+def _hash_reference(_mapper, connection, appointment: Appointment) -> None:
+    hash_reference(appointment, cipher_of(connection.dialect))

@@ -1,6 +1,7 @@
 """Repository functions over a caller-owned session (one unit of work per call site).
 
-Nothing here commits: the caller's `session_scope` does. Double bookings are prevented by the
+Nothing here commits: the caller's `session_scope` does. References and contacts are stored
+encrypted and found by their keyed hashes (bot.adapters.encryption). Double bookings are prevented by the
 database (a partial unique index on booked start times); `book_consultation` turns the
 constraint violation into `SlotTaken`.
 """
@@ -11,10 +12,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select, text, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.adapters.encryption import Lookup, lookup_hash
 from bot.adapters.models import Appointment, Contact, Intake
 from bot.domain.statuses import AppointmentStatus, IntakeStatus
 
@@ -71,31 +73,37 @@ def save_contact(
     return contact
 
 
-def contact_matches(contact: Optional[Contact], phone: Optional[str], email: Optional[str]) -> bool:
-    """Whether a stored contact has this phone or this e-mail (any case): the one place contact
-    details are compared, so the comparison changes here alone if the columns are encrypted."""
-    if contact is None:
-        return False
-    return bool((phone and phone == contact.phone)
-                or (email and contact.email and email.strip().lower() == contact.email.strip().lower()))
-
-
-def intake_search_condition(text: str):
+def intake_search_condition(session: Session, text: str):
     """Intakes whose contact's name, e-mail or phone contains `text` (any case; a phone matches on
     its digits, however it was typed), or whose appointment has `text` as its reference: the one
-    place the dashboard searches contact details."""
+    place the dashboard searches contact details. Contacts are stored encrypted, so SQL cannot
+    compare them: an exact phone or e-mail is found by its keyed hash, and otherwise the contacts
+    are decrypted here and matched in Python (a clinic holds thousands of intakes at most). The
+    result is an `Intake.id IN (...)` condition."""
     text = " ".join(text.split())
-    pattern = f"%{text.lower()}%"
+    if not text:
+        return true()
+    needle = text.lower()
     digits = "".join(ch for ch in text if ch.isdigit())
-    stored_digits = Contact.phone
-    for separator in (" ", "-", "(", ")", ".", "+", "/"):
-        stored_digits = func.replace(stored_digits, separator, "")
-    by_contact = [func.lower(Contact.name).like(pattern), func.lower(Contact.email).like(pattern)]
-    if len(digits) >= 3:
-        by_contact.append(stored_digits.like(f"%{digits}%"))
+    ids = set(session.execute(
+        select(Intake.id).join(Contact, Intake.contact_id == Contact.id).where(or_(
+            Contact.phone_hash == lookup_hash(session, Lookup.PHONE, text),
+            Contact.email_hash == lookup_hash(session, Lookup.EMAIL, text),
+        ))
+    ).scalars())
+    rows = session.execute(
+        select(Intake.id, Contact.name, Contact.email, Contact.phone).join(Contact, Intake.contact_id == Contact.id)
+    )
+    for intake_id, name, email, phone in rows:
+        if intake_id in ids:
+            continue
+        if ((name and needle in name.lower()) or (email and needle in email.lower())
+                or (len(digits) >= 3 and phone and digits in "".join(ch for ch in phone if ch.isdigit()))):
+            ids.add(intake_id)
     return or_(
-        Intake.contact_id.in_(select(Contact.id).where(or_(*by_contact))),
-        Intake.id.in_(select(Appointment.intake_id).where(Appointment.reference == text.upper())),
+        Intake.id.in_(sorted(ids)),
+        Intake.id.in_(select(Appointment.intake_id).where(
+            Appointment.reference_hash == lookup_hash(session, Lookup.REFERENCE, text))),
     )
 
 
@@ -116,9 +124,9 @@ def active_bookings_for_contact(session: Session, phone: Optional[str], email: O
     """Booked appointments still ahead whose contact has this phone or this e-mail."""
     matches = []
     if phone:
-        matches.append(Contact.phone == phone)
+        matches.append(Contact.phone_hash == lookup_hash(session, Lookup.PHONE, phone))
     if email:
-        matches.append(func.lower(Contact.email) == email.lower())
+        matches.append(Contact.email_hash == lookup_hash(session, Lookup.EMAIL, email))
     if not matches:
         return 0
     return session.scalar(
@@ -164,11 +172,20 @@ def book_consultation(session: Session, intake: Intake, start: datetime, minutes
 
 
 def _is_reference_clash(session: Session, reference: str) -> bool:
+    return find_appointment(session, reference) is not None
+
+
+def find_appointment(session: Session, reference: str) -> Optional[Appointment]:
+    """The appointment with this booking reference (any status), found by its keyed hash."""
     return session.execute(
-        select(Appointment.id).where(Appointment.reference == reference)
-    ).first() is not None
+        select(Appointment).where(Appointment.reference_hash == lookup_hash(session, Lookup.REFERENCE, reference))
+    ).scalar_one_or_none()
 
 
+def contact_matches(session: Session, owner: Contact, phone: Optional[str], email: Optional[str]) -> bool:
+    """Whether the phone or e-mail given is the contact's (compared as keyed hashes)."""
+    return bool((phone and owner.phone_hash and lookup_hash(session, Lookup.PHONE, phone) == owner.phone_hash)
+                or (email and owner.email_hash and lookup_hash(session, Lookup.EMAIL, email) == owner.email_hash))
 
 
 def move_appointment(session: Session, appointment: Appointment, start: datetime, minutes: int) -> None:

@@ -1,4 +1,5 @@
-"""A conversation's transcript, read from Rasa's SQL tracker store (table `events`).
+"""A conversation's transcript, read from Rasa's SQL tracker store (table `events`, decrypted by
+bot.adapters.tracker_events).
 
 Rasa keeps every tracker event in the same database as the intake store (endpoints.yml points
 its SQLTrackerStore at DATABASE_URL). Only what was said is read back: `user` events are the
@@ -13,29 +14,13 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Text, column, func, inspect, select, table
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.adapters.rasa_events import conversation_turns
+from bot.adapters.tracker_events import events, events_table_exists
 
 logger = logging.getLogger(__name__)
-
-EVENTS_TABLE = "events"
-
-# The columns of Rasa's `SQLTrackerStore.SQLEvent` that are read here.
-events = table(
-    EVENTS_TABLE,
-    column("id", Integer),
-    column("sender_id", String),
-    column("type_name", String),
-    column("timestamp", Float),
-    column("data", Text),
-)
-
-
-def events_table_exists(session: Session) -> bool:
-    """Whether Rasa has created its `events` table in this database (in the search path)."""
-    return inspect(session.connection()).has_table(EVENTS_TABLE)
 
 
 def transcript(session: Session, conversation_id: str) -> list[dict[str, Any]]:

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import argparse
 
+from bot.adapters.encryption import DataCipher
 from bot.adapters.migrate import upgrade
 from bot.domain.profile import load_profile
 from bot.ops import runner
+from bot.ops.secrets import ensure_dev_secrets
 from bot.settings import load_settings
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    upgrade(settings.database_url)
+    settings = ensure_dev_secrets(load_settings())  # the data keys encrypt existing rows (0004)
+    upgrade(settings.database_url, cipher=DataCipher.from_settings(settings))
     print("database is at the latest migration")
     return 0
 

@@ -37,6 +37,8 @@ def child_environment(settings: Settings) -> Dict[str, str]:
         "RASA_TOKEN": settings.require("rasa_token"),
         "SECRET_KEY": settings.require("secret_key"),
         "ACTIONS_TOKEN": settings.require("actions_token"),
+        "DATA_KEYS": ",".join(settings.require("data_keys")),
+        "LOOKUP_KEY": settings.require("lookup_key"),
         "ACTIONS_PORT": str(settings.actions_port),
         "SANIC_HOST": "127.0.0.1",
         "RASA_TELEMETRY_ENABLED": "false",

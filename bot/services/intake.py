@@ -19,6 +19,7 @@ from bot.adapters.repository import (
     book_consultation,
     booked_starts,
     contact_matches,
+    find_appointment,
     intake_for_conversation,
     lock_contact,
     move_appointment,
@@ -184,15 +185,13 @@ def find_booking(session: Session, reference: str, contact: ContactDetails) -> O
 
 
 def _owned_appointment(session, reference: str, contact: ContactDetails) -> Optional[Appointment]:
-    appointment = session.execute(
-        select(Appointment).where(
-            Appointment.reference == reference.strip().upper(), Appointment.status == AppointmentStatus.BOOKED
-        )
-    ).scalar_one_or_none()
-    if appointment is None:
+    appointment = find_appointment(session, reference)
+    if appointment is None or appointment.status != AppointmentStatus.BOOKED:
         return None
     owner: Optional[Contact] = appointment.contact or appointment.intake.contact
-    return appointment if contact_matches(owner, contact.phone, contact.email) else None
+    if owner is None or not contact_matches(session, owner, contact.phone, contact.email):
+        return None
+    return appointment
 
 
 def linked_appointment(session: Session, appointment_id: int, reference: str) -> Optional[BookingInfo]:

@@ -22,6 +22,7 @@ from bot.ops.training import MODEL_FILE
 from bot.settings import Settings, load_settings
 from tests.fixtures import app, database_url, db, engine  # noqa: F401  (the database fixtures)
 from tests.servers import free_port
+from tests.support import TEST_DATA_KEYS, TEST_LOOKUP_KEY
 
 STARTUP_TIMEOUT_SECONDS = 900  # Rasa loads TensorFlow: minutes on a busy shared machine
 
@@ -75,6 +76,8 @@ def stack(tmp_path_factory) -> Stack:
         "CHAT_SESSIONS_PER_IP": "0",
         "CHAT_BOOKINGS_PER_IP": "0",
         "BOOKING_MAX_ACTIVE_PER_CONTACT": "0",
+        "DATA_KEYS": ",".join(TEST_DATA_KEYS),
+        "LOOKUP_KEY": TEST_LOOKUP_KEY,
     }
     with pytest.MonkeyPatch.context() as patch:
         for key, value in overrides.items():

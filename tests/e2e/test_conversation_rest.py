@@ -15,7 +15,7 @@ import pytest
 from bot.adapters.db import make_engine, session_scope
 from bot.adapters.transcripts import transcript
 from bot.domain.profile import load_profile
-from tests.support import english
+from tests.support import TEST_KEY_ENV, english, fixed_cipher
 
 pytestmark = pytest.mark.stack
 NAME_PROMPT = english().text("ask.full_name")
@@ -86,7 +86,7 @@ def test_described_concern_books_inside_office_hours(stack):
     assert row["appointment"]["reference"] == reference.group(1)
 
     # The transcript is in the same database as the intake (Rasa's SQL tracker store).
-    with session_scope(make_engine(stack.database_url)) as session:
+    with session_scope(make_engine(stack.database_url, fixed_cipher())) as session:
         turns = transcript(session, sender)
     assert turns[0]["role"] == "visitor" and turns[0]["text"] == "my armpits sweat through every shirt"
     assert any(t["role"] == "assistant" and reference.group(1) in t["text"] for t in turns)
@@ -99,4 +99,4 @@ def test_rasa_http_api_needs_the_token(stack):
 
 
 def stack_env(stack):
-    return {**os.environ, "DATABASE_URL": stack.database_url}
+    return {**os.environ, "DATABASE_URL": stack.database_url, **TEST_KEY_ENV}

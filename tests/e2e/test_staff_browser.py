@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.adapters.db import make_engine, session_scope
+from bot.adapters.encryption import Lookup, lookup_hash
 from bot.adapters.models import Appointment, AuditEntry, Intake, StatusChange
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from bot.services.staff_accounts import add_user
@@ -34,6 +35,7 @@ from bot.settings import PROJECT_ROOT
 from bot.web.app import create_app
 from tests.integration.test_staff_web import make_settings, save_transcript, seed_intake  # their helpers
 from tests.servers import serve_in_thread
+from tests.support import fixed_cipher
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -254,13 +256,13 @@ def test_staff_handle_a_booking_made_through_the_chat(stack, browser):
     letters = "".join(chr(ord("a") + int(ch, 16)) for ch in uuid.uuid4().hex[:6])
     name = f"Casey {letters.capitalize()}"  # unique, and letters only, as the name form wants
     reference = ChatVisitor(stack.web_url).book(name, "818 555 0142")
-    engine = make_engine(stack.database_url)
+    engine = make_engine(stack.database_url, fixed_cipher())
     email = f"staff-{uuid.uuid4().hex[:8]}@clinic.example"
     with session_scope(engine) as session:
         add_user(session, email, PASSWORD)
         intake_id = session.execute(
             select(Intake.id).join(Appointment, Appointment.intake_id == Intake.id)
-            .where(Appointment.reference == reference)
+            .where(Appointment.reference_hash == lookup_hash(session, Lookup.REFERENCE, reference))
         ).scalar_one()
         status_before = session.get(Intake, intake_id).status
 

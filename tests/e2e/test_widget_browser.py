@@ -30,7 +30,7 @@ from bot.services.readout import intake_summaries
 from bot.settings import PROJECT_ROOT
 from bot.web.gateway import Gateway
 from tests.servers import serve_in_thread
-from tests.support import english
+from tests.support import english, fixed_cipher
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -177,7 +177,7 @@ def book_through_the_widget(widget: Widget, name: str, phone: str):
 
 def stored_intakes(stack) -> List[dict]:
     profile = load_profile(stack.settings.clinic_profile)
-    with session_scope(make_engine(stack.database_url)) as session:
+    with session_scope(make_engine(stack.database_url, fixed_cipher())) as session:
         return intake_summaries(session, profile.timezone)
 
 

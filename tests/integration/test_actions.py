@@ -32,6 +32,7 @@ from bot.adapters.repository import REFERENCE_ALPHABET
 from bot.composition import build_app
 from bot.domain import scheduling, screening
 from bot.domain.concerns import CONCERN_KEYS
+from bot.domain.profile import load_profile
 from bot.domain.validators import ContactDetails
 from bot.services.intake import book, record_consent, save_screening_answer, taken_starts
 from bot.settings import PROJECT_ROOT
@@ -495,7 +496,7 @@ def general_keys(profile, concern=None):
 
 def one_by_one():
     """screening_answers with every group answered with more than a no: its questions one by one."""
-    groups = build_app().profile.screening.groups
+    groups = load_profile(PROJECT_ROOT / "clinic" / "profile.yml").screening.groups
     return {screening.GROUP_ENTRY + group.key: {"expanded": True} for group in groups}
 
 

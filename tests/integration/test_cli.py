@@ -10,11 +10,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from bot.adapters.db import session_scope
 from bot.adapters.models import Alert, Appointment, AuditEntry, CallbackRequest, Contact, Intake, ScreeningAnswer
 from bot.cli import main
+from tests.support import TEST_KEY_ENV, tracker_store
 
 UTC = timezone.utc
 CREATED = datetime(2025, 7, 10, 16, 30, tzinfo=UTC)  # 9:30 am in Encino
@@ -27,6 +27,8 @@ def cli_env(database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("RASA_TOKEN", "test-token")
     monkeypatch.setenv("SECRET_KEY", "test-secret")
+    for name, value in TEST_KEY_ENV.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("CLINIC_PROFILE", raising=False)
     return database_url
 
@@ -69,16 +71,13 @@ def seed(engine) -> int:
 
 
 def write_transcript(database_url: str) -> None:
-    """The conversation as Rasa's SQLTrackerStore stores it."""
+    """The conversation as the project's tracker store stores it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from rasa.core.tracker_store import SQLTrackerStore
         from rasa.shared.core.events import BotUttered, UserUttered
         from rasa.shared.core.trackers import DialogueStateTracker
 
-        url = make_url(database_url)
-        store = SQLTrackerStore(dialect=url.drivername, host=url.host, port=url.port, db=url.database,
-                                username=url.username, password=url.password, query=dict(url.query))
+        store = tracker_store(database_url)
     t0 = CREATED.timestamp()
     events = [
         UserUttered("I clench my jaw at night", timestamp=t0 + 5),

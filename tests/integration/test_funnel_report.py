@@ -22,11 +22,11 @@ from tests.integration.test_staff_web import (  # noqa: F401  (the staff dashboa
     _fresh_unknown_email_counts,
     app,
     client,
-    rasa_store,
     settings,
     signed_in,
     users,
 )
+from tests.support import tracker_store
 
 UTC = timezone.utc  # noqa: UP017 (Python 3.10)
 FILLERS = "Do you do lip fillers?"
@@ -35,7 +35,7 @@ FILLERS = "Do you do lip fillers?"
 def save_events(database_url: str, sender_id: str, events) -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    store = rasa_store(database_url)
+    store = tracker_store(database_url)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(asyncio.run, store.save(DialogueStateTracker.from_events(sender_id, events))).result()

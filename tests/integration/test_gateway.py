@@ -29,7 +29,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from bot.web.gateway import STATIC_DIR, Gateway, routes
 from bot.web.sessions import SessionTokens
 from tests.servers import free_port, serve_in_thread
-from tests.support import FakeClock
+from tests.support import TEST_KEYS, FakeClock
 
 SECRET = "gateway-test-secret-key"
 RASA_TOKEN = "rasa-test-token"
@@ -51,6 +51,7 @@ def make_settings(rasa_url: str, **overrides: Any) -> Settings:
         web_host="127.0.0.1",
         web_port=0,
         secret_key=SECRET,
+        **TEST_KEYS,
         cors_origins=(ORIGIN,),
         chat_max_message_chars=50,
         chat_rate_per_session=1000,

@@ -29,7 +29,7 @@ from bot.services.outbox import queue_booking, queue_cancellation, queue_due_rem
 from bot.settings import PROJECT_ROOT, SmtpSecurity
 from tests.integration.test_actions import booking_slots, free_start, make_tracker, run
 from tests.servers import free_port, smtp_inbox
-from tests.support import settings_for
+from tests.support import TEST_KEY_ENV, settings_for
 
 PATIENT = "jane@example.com"
 CLINIC = "frontdesk@clinic.example"
@@ -150,6 +150,8 @@ def test_with_mail_not_configured_messages_are_held_and_listed(database_url, pro
         ("clinic_booking", "held"), ("confirmation", "held")}
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SECRET_KEY", "test-secret")
+    for name, value in TEST_KEY_ENV.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("SMTP_HOST", raising=False)
     assert cli(["outbox", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -222,7 +224,7 @@ def test_the_sender_loop_that_make_run_starts_sends_and_stops_cleanly(database_u
         env = {**os.environ, "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "plain",
                "SMTP_PORT": str(inbox.port),
                "CLINIC_NOTIFY_EMAIL": CLINIC, "SECRET_KEY": "test-secret", "RASA_TOKEN": "test-token",
-               "OUTBOX_POLL_SECONDS": "1", "PYTHONPATH": str(PROJECT_ROOT)}
+               "OUTBOX_POLL_SECONDS": "1", "PYTHONPATH": str(PROJECT_ROOT), **TEST_KEY_ENV}
         sender = subprocess.Popen(outbox_command(), cwd=PROJECT_ROOT, env=env)
         try:
             deadline = time.monotonic() + 60
@@ -244,6 +246,8 @@ def test_held_mail_is_sent_once_released(database_url, profile, monkeypatch, cap
         unconfigured.close()
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SECRET_KEY", "test-secret")
+    for name, value in TEST_KEY_ENV.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("SMTP_HOST", raising=False)
     assert cli(["outbox", "release"]) == 1  # still not configured: nothing changes
     assert {r.status for r in outbox(unconfigured.engine)} == {OutboxStatus.HELD}

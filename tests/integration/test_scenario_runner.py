@@ -147,9 +147,10 @@ _ENGINES: Dict[str, object] = {}
 
 def _engine(url):
     from bot.adapters.db import make_engine
+    from tests.support import fixed_cipher
 
     if url not in _ENGINES:
-        _ENGINES[url] = make_engine(url)
+        _ENGINES[url] = make_engine(url, fixed_cipher())
     return _ENGINES[url]
 
 

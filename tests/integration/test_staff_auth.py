@@ -24,6 +24,7 @@ from bot.services.staff_accounts import (
     verify_password,
 )
 from bot.settings import PROJECT_ROOT
+from tests.support import TEST_KEY_ENV
 
 PASSWORD = "correct horse battery"
 
@@ -105,6 +106,8 @@ def test_unknown_email_locks_the_same_way(engine):
 
 def _cli(database_url, monkeypatch, capsys, argv, stdin):
     monkeypatch.setenv("DATABASE_URL", database_url)
+    for name, value in TEST_KEY_ENV.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = main(argv)
     out = capsys.readouterr()
@@ -154,7 +157,7 @@ def test_cli_set_password_lifts_lockout(database_url, engine, monkeypatch, capsy
 
 def test_cli_as_a_real_process(database_url, engine):
     """`python -m bot staff add-user EMAIL` in a subprocess, password piped on stdin."""
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, **TEST_KEY_ENV}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "staff", "add-user", "frontdesk@clinic.example"],
         input="tiny\n", capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=120,

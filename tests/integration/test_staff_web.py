@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -18,7 +17,6 @@ from typing import Any, Iterable, Optional
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
@@ -39,6 +37,7 @@ from bot.services.staff_accounts import add_user, unknown_email_failures
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
 from bot.web.staff import PUBLIC_PATHS
+from tests.support import TEST_KEYS, tracker_store
 
 UTC = timezone.utc  # noqa: UP017 (Python 3.10)
 PASSWORD = "correct horse battery"
@@ -60,6 +59,7 @@ def make_settings(database_url: str, **changes: Any) -> Settings:
         web_host="127.0.0.1",
         web_port=0,
         secret_key="test-secret-key-for-staff-cookies",
+        **TEST_KEYS,
         staff_lockout_attempts=3,
         staff_lockout_minutes=15,
     )
@@ -160,17 +160,6 @@ def seed_intake(
         return intake.id
 
 
-def rasa_store(database_url: str):
-    """Rasa's own SQLTrackerStore on the test database (PostgreSQL: the schema via `query`)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from rasa.core.tracker_store import SQLTrackerStore
-
-        url = make_url(database_url)
-        return SQLTrackerStore(
-            domain=None, dialect=url.drivername, host=url.host, port=url.port, db=url.database,
-            username=url.username, password=url.password, query=dict(url.query),
-        )
 
 
 def save_transcript(database_url: str, sender_id: str, turns: Iterable[tuple]) -> None:
@@ -186,7 +175,7 @@ def save_transcript(database_url: str, sender_id: str, turns: Iterable[tuple]) -
                                       timestamp=when.timestamp()))
         else:
             events.append(BotUttered(text, timestamp=when.timestamp()))
-    store = rasa_store(database_url)
+    store = tracker_store(database_url)
     try:
         # In a thread of its own: a browser test's event loop may be running in this one.
         tracker = DialogueStateTracker.from_events(sender_id, events)

@@ -1,15 +1,15 @@
-"""Transcripts read back from events written by Rasa's own SQLTrackerStore, on both databases."""
+"""Transcripts read back from events written by the project's tracker store (Rasa's SQLTrackerStore,
+its events encrypted), on both databases."""
 from __future__ import annotations
 
 import asyncio
-import warnings
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.adapters.db import session_scope
 from bot.adapters.transcripts import events_table_exists, transcript
+from tests.support import tracker_store
 
 T0 = datetime(2025, 3, 4, 17, 0, 0, tzinfo=timezone.utc).timestamp()
 BUTTONS = [
@@ -18,29 +18,12 @@ BUTTONS = [
 ]
 
 
-def rasa_store(database_url: str, domain=None):
-    """Rasa's SQLTrackerStore on the test database (PostgreSQL: the schema via `query`)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from rasa.core.tracker_store import SQLTrackerStore
-
-        url = make_url(database_url)
-        return SQLTrackerStore(
-            domain=domain,
-            dialect=url.drivername,
-            host=url.host,
-            port=url.port,
-            db=url.database,
-            username=url.username,
-            password=url.password,
-            query=dict(url.query),
-        )
 
 
 def save_conversation(database_url: str, sender_id: str, events) -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    store = rasa_store(database_url)
+    store = tracker_store(database_url)
     try:
         asyncio.run(store.save(DialogueStateTracker.from_events(sender_id, events)))
     finally:
@@ -111,7 +94,7 @@ def test_later_turns_append_in_order(database_url, engine):
     from rasa.shared.core.events import BotUttered, UserUttered
 
     save_conversation(database_url, "conv-3", sample_events())
-    store = rasa_store(database_url, domain=Domain.empty())
+    store = tracker_store(database_url, domain=Domain.empty())
     try:
         tracker = asyncio.run(store.retrieve("conv-3"))
         tracker.update(UserUttered("thanks", timestamp=T0 + 60))

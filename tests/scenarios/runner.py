@@ -119,6 +119,7 @@ from bot.domain.wording import Wording
 from bot.services.intake import taken_starts
 from bot.services.readout import intake_id_for_conversation, intake_json
 from bot.web.sessions import SessionTokens
+from tests.support import fixed_cipher
 
 SCENARIO_DIR = Path(__file__).parent
 PROBE = "can I book a consultation?"
@@ -370,7 +371,7 @@ class Run:
     booked: Optional[str] = None  # its time in words
 
     def __post_init__(self):
-        self.engine = make_engine(self.stack.database_url)
+        self.engine = make_engine(self.stack.database_url, fixed_cipher())
         self.questions = [*self.profile.screening.general, *(q for qs in self.profile.screening.concerns.values()
                                                               for q in qs)]
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import httpx
+from cryptography.fernet import Fernet
 
 from bot.adapters.migrate import upgrade
 from bot.domain.concerns import read_concern
@@ -105,6 +106,7 @@ def running_stack(workdir: Path) -> Iterator[Tuple[Settings, Dict, float]]:
         "WEB_PORT": str(free_port()), "WEB_HOST": "127.0.0.1", "RASA_URL": "", "SMTP_HOST": "",
         "RASA_TOKEN": secrets.token_hex(16), "SECRET_KEY": secrets.token_hex(16),
         "ACTIONS_TOKEN": secrets.token_hex(16),
+        "DATA_KEYS": Fernet.generate_key().decode(), "LOOKUP_KEY": secrets.token_hex(16),
     }
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ.update(overrides)

@@ -97,7 +97,7 @@ def _open_alerts_subquery():
     )
 
 
-def _queue_conditions(filters: QueueFilters, tz: ZoneInfo) -> list:
+def _queue_conditions(session: Session, filters: QueueFilters, tz: ZoneInfo) -> list:
     conditions = []
     if filters.concern:
         conditions.append(Intake.concern == filters.concern)
@@ -113,7 +113,7 @@ def _queue_conditions(filters: QueueFilters, tz: ZoneInfo) -> list:
         start, end = day_bounds(filters.day, tz)
         conditions.append(and_(Intake.created_at >= start, Intake.created_at < end))
     if filters.q:
-        conditions.append(intake_search_condition(filters.q))
+        conditions.append(intake_search_condition(session, filters.q))
     if filters.assigned == "none":
         conditions.append(Intake.assigned_to_id.is_(None))
     elif filters.assigned:
@@ -123,7 +123,7 @@ def _queue_conditions(filters: QueueFilters, tz: ZoneInfo) -> list:
 
 def filtered_intake_ids(session: Session, filters: QueueFilters, tz: ZoneInfo) -> list[int]:
     """Every intake the queue shows with these filters (all pages): what an export takes."""
-    return list(session.execute(select(Intake.id).where(*_queue_conditions(filters, tz))).scalars())
+    return list(session.execute(select(Intake.id).where(*_queue_conditions(session, filters, tz))).scalars())
 
 
 def queue(
@@ -136,7 +136,7 @@ def queue(
     """Filtered intakes: those with unresolved alerts pinned on top (emergency/urgent first),
     then newest first. Returns one page of rows and the total number matching."""
     alerts = _open_alerts_subquery()
-    conditions = _queue_conditions(filters, tz)
+    conditions = _queue_conditions(session, filters, tz)
     total = session.execute(select(func.count(Intake.id)).where(*conditions)).scalar_one()
     open_count = func.coalesce(alerts.c.open_alerts, 0)
     urgent = func.coalesce(alerts.c.urgent, 0)

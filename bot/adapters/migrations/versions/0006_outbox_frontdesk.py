@@ -1,7 +1,7 @@
 """outbox: patient and clinic mail kept until sent; intakes.assigned_to_id (the front desk's owner)
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import bot.adapters.db
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -19,10 +19,11 @@ def upgrade() -> None:
         "outbox",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("recipient", sa.String(254)),
-        sa.Column("subject", sa.String(300), nullable=False),
+        # recipient, subject, body and attachments are stored encrypted: ciphertext is long text.
+        sa.Column("recipient", sa.Text()),
+        sa.Column("subject", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("attachments", sa.JSON(), nullable=False),
+        sa.Column("attachments", sa.Text(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text()),
