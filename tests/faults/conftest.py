@@ -23,6 +23,7 @@ from bot.ops.runner import GRACE_SECONDS, child_environment, wait_until_up
 from bot.ops.training import MODEL_FILE
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from tests.servers import free_port
+from tests.support import TEST_KEY_ENV
 
 STARTUP_TIMEOUT_SECONDS = 900
 SERVICE_MARKS = {"actions": "rasa_plugins.action_server", "rasa": "--enable-api", "web": "uvicorn"}
@@ -101,7 +102,7 @@ def supervised(tmp_path_factory) -> Supervised:
     overrides = {"DATABASE_URL": database_url, "RASA_PORT": str(free_port()), "ACTIONS_PORT": str(free_port()),
                  "WEB_PORT": str(free_port()), "WEB_HOST": "127.0.0.1", "RASA_URL": "", "SMTP_HOST": "",
                  "RASA_TOKEN": secrets.token_hex(16), "SECRET_KEY": secrets.token_hex(16),
-                 "ACTIONS_TOKEN": secrets.token_hex(16)}
+                 "ACTIONS_TOKEN": secrets.token_hex(16), **TEST_KEY_ENV}
     with pytest.MonkeyPatch.context() as patch:
         for key, value in overrides.items():
             patch.setenv(key, value)

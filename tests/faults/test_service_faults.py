@@ -19,7 +19,7 @@ from bot.domain.screening import questions_for
 from bot.settings import PROJECT_ROOT
 from bot.web.gateway import MSG_RASA
 from bot.web.sessions import SessionTokens
-from tests.support import english
+from tests.support import english, fixed_cipher
 
 pytestmark = pytest.mark.faults
 RESTART_TIMEOUT = {"actions": 180, "rasa": 900}  # Rasa reloads its model: minutes on a busy machine
@@ -35,7 +35,7 @@ def payload(messages: List[Dict], title: str) -> str:
 
 
 def stored_answers(supervised, conversation_id: str) -> Dict[str, str]:
-    engine = make_engine(supervised.database_url)
+    engine = make_engine(supervised.database_url, fixed_cipher())
     try:
         with session_scope(engine) as session:
             rows = session.execute(select(ScreeningAnswer.question_key, ScreeningAnswer.answer).join(Intake)
