@@ -17,6 +17,7 @@ from aiosmtpd.smtp import AuthResult
 
 from bot.adapters.mail import notify_booking
 from bot.settings import SmtpSecurity, load_settings
+from tests.integration.test_notify import Collector
 from tests.mail_samples import BOOKING, make_settings
 from tests.servers import free_port
 from tests.support import settings_for
@@ -24,13 +25,6 @@ from tests.support import settings_for
 UTC = dt.timezone.utc
 
 
-class Collector:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
 
 
 def self_signed(tmp_path: Path):

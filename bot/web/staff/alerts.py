@@ -28,33 +28,30 @@ async def alerts_page(staff: StaffDashboard, request: Request, user: StaffUserIn
 async def alert_resolve(staff: StaffDashboard, request: Request, user: StaffUserInfo,
                         session: StaffSession) -> Response:
     alert_id = request.path_params["alert_id"]
-    form = await request.form(**FORM_LIMITS)
-    back = safe_next(str(form.get("next") or ""), default="/staff/alerts")
-
-    def work(db: Session) -> Response:
-        try:
-            resolve_alert(db, alert_id, user.id)
-        except NotFound:
-            return staff.error(request, 404, f"There is no alert #{alert_id}.", user, session,
-                               back="/staff/alerts")
-        separator = "&" if "?" in back else "?"
-        return RedirectResponse(f"{back}{separator}msg=resolved", status_code=303)
-
-    return await staff.with_db(work)
+    return await _resolve_and_go_back(staff, request, user, session, lambda db: resolve_alert(db, alert_id, user.id),
+                                      f"There is no alert #{alert_id}.")
 
 
 async def intake_alerts_resolve(staff: StaffDashboard, request: Request, user: StaffUserInfo,
                                 session: StaffSession) -> Response:
     """Bulk resolve: every open alert of one intake."""
     intake_id = request.path_params["intake_id"]
+    return await _resolve_and_go_back(staff, request, user, session,
+                                      lambda db: resolve_intake_alerts(db, intake_id, user.id),
+                                      f"There is no intake #{intake_id}.")
+
+
+async def _resolve_and_go_back(staff: StaffDashboard, request: Request, user: StaffUserInfo, session: StaffSession,
+                               resolve, missing: str) -> Response:
+    """Run `resolve(db)`, then back to the page the form came from (404 with `missing` if not found)."""
     form = await request.form(**FORM_LIMITS)
     back = safe_next(str(form.get("next") or ""), default="/staff/alerts")
 
     def work(db: Session) -> Response:
         try:
-            resolve_intake_alerts(db, intake_id, user.id)
+            resolve(db)
         except NotFound:
-            return staff.error(request, 404, f"There is no intake #{intake_id}.", user, session, back="/staff/alerts")
+            return staff.error(request, 404, missing, user, session, back="/staff/alerts")
         separator = "&" if "?" in back else "?"
         return RedirectResponse(f"{back}{separator}msg=resolved", status_code=303)
 
