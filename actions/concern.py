@@ -9,9 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import UsesApp, buttons, latest_entities, latest_intent, say
+from actions.common import UsesApp, buttons, latest_entities, latest_intent, latest_text, say
 from bot.composition import App
-from bot.domain.answers import explain_concern
+from bot.domain.answers import QUESTION_INTENTS, answer_question, explain_concern
 from bot.domain.concerns import read_concern
 from bot.services.intake import note_concerns
 
@@ -42,14 +42,27 @@ def note_named_concern(app: App, tracker: Tracker) -> List[Dict]:
     return record_concerns(app, tracker, list(read_concern(latest_entities(tracker), None).concerns))
 
 
+def asked_question(tracker: Tracker) -> Optional[Text]:
+    """The question intent the message also asks ("... how much is it?"), from QuestionSpotter."""
+    for entity in latest_entities(tracker):
+        if entity.get("entity") == "question" and entity.get("value") in QUESTION_INTENTS:
+            return entity["value"]
+    return None
+
+
 def identify(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """What brings the visitor in: one concern is explained; several, or none, are asked about.
-    A concern chosen on a button is the visitor's choice; one typed while another is already set
-    replaces it outside a form (the first is kept on the intake) and is only noted inside one."""
+    A question the message also asks is answered first, for that concern. A concern chosen on a
+    button is the visitor's choice; one typed while another is already set replaces it outside a
+    form (the first is kept on the intake) and is only noted inside one."""
     confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
     intent = latest_intent(tracker)
     reading = read_concern(latest_entities(tracker), intent, confidence)
+    question = asked_question(tracker)
     if reading.single is None:
+        if question is not None:  # "sweaty hands and migraines, how much is it?": in general first
+            dispatcher.utter_message(text=answer_question(app.profile, app.wording, question, None,
+                                                          latest_text(tracker)))
         keys = reading.concerns or list(app.profile.concerns)
         say(app, dispatcher, "concern.which_of_several" if reading.concerns else "concern.which_one",
             buttons=concern_buttons(app.profile.concerns, keys))
@@ -62,6 +75,8 @@ def identify(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         say(app, dispatcher, "concern.noted_also", name=app.profile.concerns[key].display_name.lower())
         return record_concerns(app, tracker, [key])
     events = record_concerns(app, tracker, [key], chosen=key)
+    if question is not None:
+        dispatcher.utter_message(text=answer_question(app.profile, app.wording, question, key, latest_text(tracker)))
     dispatcher.utter_message(text=explain_concern(app.profile, app.wording, key))
     if tracker.active_loop_name is None:
         say(app, dispatcher, "concern.next_step")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable, Dict, List, Optional
 
 from bot.domain.profile import ClinicProfile, Concern
+from bot.domain.screening.parsing import named_choices
 from bot.domain.wording import Wording
 
 Answer = Callable[[ClinicProfile, Wording, Optional[Concern]], str]
@@ -109,12 +110,9 @@ def named_area(profile: ClinicProfile, concern: Optional[Concern], text: str) ->
     question in the screening (its choices' words), or None."""
     if concern is None or not text:
         return None
-    lowered = f" {' '.join(text.lower().split())} "
     for question in profile.screening.concerns.get(concern.key, ()):
-        for value in question.choices:
-            words = {value.replace("_", " "), *question.choice_words.get(value, ())}
-            if any(f" {word} " in lowered or f" {word}?" in lowered or f" {word}," in lowered for word in words):
-                return question.choice_labels.get(value, value)
+        for value in named_choices(question, text):
+            return question.choice_labels.get(value, value)
     return None
 
 

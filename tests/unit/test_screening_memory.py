@@ -63,3 +63,25 @@ def test_unclear_keeps_the_words_and_is_flagged():
 ])
 def test_days_ago(sentence, days):
     assert days_ago(sentence) == days
+
+
+SWEATING = {q.key: q for q in screening.questions_for(PROFILE, "sweating")}
+
+
+@pytest.mark.parametrize("messages, areas", [
+    (["Hi, I'm Dana Ruiz, my underarms sweat through every shirt, how much is it?"], ("underarms",)),
+    (["my hands are always clammy", "and my feet too honestly"], ("palms", "feet")),
+    (["I sweat from my armpits and behind my knees, not my feet"], ("underarms", "back_of_knees")),
+])
+def test_areas_named_earlier_answer_the_areas_question(messages, areas):
+    told = screening.remembered(SWEATING["sweating_areas"], messages)
+    assert told is not None and told.answer == areas and told.detail
+
+
+@pytest.mark.parametrize("messages", [
+    ["I sweat a lot, it is so embarrassing"],  # no area named: asked
+    ["my face drips with sweat"],  # only "other", too vague to note without asking
+    ["my sister has sweaty palms, I sweat everywhere"],  # someone else's areas
+])
+def test_areas_not_named_are_asked(messages):
+    assert screening.remembered(SWEATING["sweating_areas"], messages) is None

@@ -4,7 +4,8 @@ someone else ("my sister is pregnant") answers nothing.
 
 The words are the profile's (`remember:` on a question): yes/no questions list phrases that mean
 yes ("breastfeeding"); a negation just before the phrase ("not pregnant") means no. Number
-questions list patterns whose one group is the number. A yes/no question with
+questions list patterns whose one group is the number. Choice questions list the choices whose
+words count ("my underarms sweat like crazy" answers where), gathered over every message. A yes/no question with
 `remember_within_days` ("Botox in the last 4 months") needs a time with the words: "Dysport six
 weeks ago" is a yes, "Botox two years ago" a no, and "I've had Botox before" answers nothing.
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
-from bot.domain.screening.parsing import NO, YES, ParsedAnswer, _words_to_digits
-from bot.domain.screening.questions import NUMBER, YES_NO, YES_NO_DETAIL, Question
+from bot.domain.screening.parsing import NO, YES, ParsedAnswer, _words_to_digits, named_choices
+from bot.domain.screening.questions import CHOICE, NUMBER, Question
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _SOMEONE_ELSE = re.compile(
@@ -74,15 +75,30 @@ def _number(question: Question, sentence: str) -> Optional[ParsedAnswer]:
     return None
 
 
-def remembered(question: Question, messages: Iterable[str]) -> Optional[ParsedAnswer]:
-    """The answer the visitor's earlier messages give to `question` (the latest wins), or None."""
-    if not question.remember or question.type not in (YES_NO, YES_NO_DETAIL, NUMBER):
+def _choices(question: Question, sentences: Iterable[str]) -> Optional[ParsedAnswer]:
+    chosen, said = set(), []
+    for sentence in sentences:
+        named = set(named_choices(question, sentence)) & set(question.remember)
+        if named and (question.multiple or not chosen):
+            chosen |= named if question.multiple else {sorted(named)[0]}
+            said.append(sentence)
+    if not chosen:
         return None
+    ordered = tuple(value for value in question.choices if value in chosen)
+    return ParsedAnswer(question.key, ordered, " ".join(said), stop=question.stop)
+
+
+def remembered(question: Question, messages: Iterable[str]) -> Optional[ParsedAnswer]:
+    """The answer the visitor's earlier messages give to `question` (the latest wins; a choice
+    question's choices add up), or None."""
+    if not question.remember:
+        return None
+    own = [sentence for message in messages for sentence in _sentences(message)
+           if not _SOMEONE_ELSE.search(sentence)]  # "my sister is pregnant" is not the visitor's answer
+    if question.type == CHOICE:
+        return _choices(question, own)
     found = None
-    for message in messages:
-        for sentence in _sentences(message):
-            if _SOMEONE_ELSE.search(sentence):  # "my sister is pregnant" is not the visitor's answer
-                continue
-            answer = _number(question, sentence) if question.type == NUMBER else _yes_no(question, sentence)
-            found = answer or found
+    for sentence in own:
+        answer = _number(question, sentence) if question.type == NUMBER else _yes_no(question, sentence)
+        found = answer or found
     return found

@@ -225,30 +225,33 @@ _ALL = re.compile(r"^(?:all|everything)$|\b(?:all of them|all of those|all (?:of
 _NOT_BEFORE = re.compile(r"\b(?:not|no|except|apart from|other than|but not)\s+(?:(?:my|the|on|in|under)\s+)*$")
 
 
+def named_choices(question: Question, text: str) -> Tuple[str, ...]:
+    """The choices the text names by their words ("my palms and my feet"), in the question's
+    order; a choice denied ("not my feet") is left out."""
+    cleaned = " ".join(re.sub(r"[^\w' ]+", " ", _clean(text).replace("_", " ")).split())
+    names = []
+    for value in question.choices:
+        label = question.choice_labels.get(value, value).lower()
+        for name in {label, value.replace("_", " "), *question.choice_words.get(value, ())}:
+            names.append((name, value))
+    chosen = set()
+    remaining = cleaned
+    for name, value in sorted(names, key=lambda item: len(item[0]), reverse=True):
+        for match in list(re.finditer(rf"\b{re.escape(name)}\b", remaining)):
+            if not _NOT_BEFORE.search(remaining[:match.start()]):
+                chosen.add(value)
+            remaining = remaining[:match.start()] + " " * len(name) + remaining[match.end():]
+    return tuple(value for value in question.choices if value in chosen)
+
+
 def _parse_choice(question: Question, text: str) -> Union[ParsedAnswer, AnswerError]:
-    cleaned = re.sub(r"[^\w' ]+", " ", _clean(text).replace("_", " "))
-    cleaned = " ".join(cleaned.split())
-    if _ALL.search(cleaned):
-        chosen = set(question.choices)
-    else:
-        names = []
-        for value in question.choices:
-            label = question.choice_labels.get(value, value).lower()
-            for name in {label, value.replace("_", " "), *question.choice_words.get(value, ())}:
-                names.append((name, value))
-        chosen = set()
-        remaining = cleaned
-        for name, value in sorted(names, key=lambda item: len(item[0]), reverse=True):
-            for match in list(re.finditer(rf"\b{re.escape(name)}\b", remaining)):
-                if not _NOT_BEFORE.search(remaining[:match.start()]):
-                    chosen.add(value)
-                remaining = remaining[:match.start()] + " " * len(name) + remaining[match.end():]
+    cleaned = " ".join(re.sub(r"[^\w' ]+", " ", _clean(text).replace("_", " ")).split())
+    chosen = question.choices if _ALL.search(cleaned) else named_choices(question, text)
     if not chosen:
         return _choice_error(question, "choose_from")
     if len(chosen) > 1 and not question.multiple:
         return _choice_error(question, "choose_one")
-    ordered = tuple(value for value in question.choices if value in chosen)
-    return ParsedAnswer(question.key, ordered, stop=question.stop)
+    return ParsedAnswer(question.key, tuple(chosen), stop=question.stop)
 
 
 def parse_answer(question: Question, text: str) -> Union[ParsedAnswer, AnswerError]:

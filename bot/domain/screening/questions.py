@@ -47,7 +47,8 @@ class Question:
     choice_words: Mapping[str, Tuple[str, ...]] = field(default_factory=dict, hash=False)  # value -> visitors' words
     concern: Optional[str] = None  # None for the general questions
     # Words that answer the question when said earlier in the chat: phrases meaning yes (yes/no),
-    # or patterns with one group, the number (number); see bot.domain.screening.memory.
+    # patterns with one group, the number (number), or the choices whose words count (choice: "my
+    # sweaty underarms" answers the areas); see bot.domain.screening.memory.
     remember: Tuple[str, ...] = ()
     # yes/no: the remembered words count only with a time ("six weeks ago"): within these days a
     # yes, longer ago a no; without a time the question is asked (see bot.domain.screening.memory).
@@ -130,9 +131,7 @@ def _choices(raw: Any, path: str) -> Dict[str, Any]:
 
 def _remember(raw: Any, kind: str, path: str) -> Tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(item, str) and item.strip() for item in raw):
-        raise ProfileError(path, "must be a list of phrases (or, for a number question, patterns)")
-    if raw and kind == CHOICE:
-        raise ProfileError(path, "is only for yes/no and number questions")
+        raise ProfileError(path, "must be a list of phrases (for a number question, patterns; for a choice, values)")
     if kind == NUMBER:
         for item in raw:
             try:
@@ -205,6 +204,8 @@ def _question(entry: Any, path: str, concern: Optional[str]) -> Question:
         if not isinstance(unless, list) or any(item not in values for item in unless):
             raise ProfileError(f"{path}.flag_unless", f"must list some of the choices: {', '.join(sorted(values))}")
         fields["flag_unless"] = tuple(unless)
+        if any(item not in values for item in fields["remember"]):
+            raise ProfileError(f"{path}.remember", f"must list some of the choices: {', '.join(sorted(values))}")
         if (fields["flag"] is None) != (not unless):
             raise ProfileError(f"{path}.flag_unless", "a choice question's flag needs flag_unless, and vice versa")
     return Question(**fields)

@@ -1,0 +1,140 @@
+"""QuestionSpotter: the question a visitor asks inside a message that is about something else.
+
+"Hi, I'm Dana, my underarms sweat through every shirt, how much is it?" is a concern message (the
+intent is `concern_sweating`), but it asks the price too: the reply must answer that first. This
+component cuts the message into clauses, keeps those that read as questions (a question mark, or an
+opening word such as "how" or "does"), and reads each with a classifier trained here on the
+question intents' examples (ask_*) against every other example. The first question it is sure of
+goes on as a `question` entity whose value is the question intent; the actions answer it.
+
+A message whose intent is vague (a greeting, a fallback, "inform") and that names no concern gets
+the question intent itself: "been reading about this for ages, finally asking: how long does it
+last?". Place it after RedFlagDetector, before FallbackClassifier.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.adapters.text_classifier import TextClassifier, source_fingerprint
+from bot.domain.answers import QUESTION_INTENTS
+from rasa_plugins.intents import set_sure_intent
+
+logger = logging.getLogger(__name__)
+
+ENTITY = "question"
+NONE = "none"
+MODEL_FILE = "question_classifier.pkl"
+# Intents that leave room for the question to be the message's intent.
+VAGUE = {"nlu_fallback", "out_of_scope", "inform", "greet", "concern_unclear", None}
+_CLAUSE = re.compile(r"[^,.;:!?\n]+[,.;:!?]*")
+_OPENERS = {"how", "what", "whats", "what's", "when", "where", "which", "who", "why", "is", "are", "do", "does",
+            "did", "can", "could", "will", "would", "should", "any", "anything", "am", "was", "has", "have", "if"}
+_LEAD = re.compile(r"^(?:and|but|so|also|just|ok|okay|oh|um|well|plus|then|hi|hello|hey|quick question|"
+                   r"i was wondering|i wonder|wondering|i'd like to know|i want to know|tell me)\b[\s,]*",
+                   re.IGNORECASE)
+
+
+def question_clauses(text: Text) -> List[Text]:
+    """The clauses of a message that read as questions, in order."""
+    found = []
+    for match in _CLAUSE.finditer(text or ""):
+        clause = " ".join(match.group(0).split())
+        core = clause.rstrip(",.;:!? ")
+        while True:
+            shorter = _LEAD.sub("", core, count=1)
+            if shorter == core:
+                break
+            core = shorter
+        first = core.split()[0].lower() if core.split() else ""
+        if core and (clause.endswith("?") or first in _OPENERS):
+            found.append(core)
+    return found
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class QuestionSpotter(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "threshold": 0.6,  # the classifier's probability needed for a question intent
+            "sure_intent": 0.8,  # a vague intent at least this sure is kept
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 classifier: Optional[TextClassifier] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.classifier = classifier
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return source_fingerprint(Path(__file__))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> QuestionSpotter:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> QuestionSpotter:
+        with model_storage.read_from(resource) as directory:
+            classifier = TextClassifier.load(directory / MODEL_FILE)
+        return cls(config, model_storage, resource, classifier)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = [], []
+        for message in training_data.intent_examples:
+            intent = message.get(INTENT)
+            texts.append(message.get(TEXT))
+            labels.append(intent if intent in QUESTION_INTENTS else NONE)
+        self.classifier = TextClassifier.train(texts, labels)
+        with self._model_storage.write_to(self._resource) as directory:
+            self.classifier.save(directory / MODEL_FILE)
+        return self._resource
+
+    def question_in(self, text: Text) -> Optional[Text]:
+        """The question intent of the first clause that is surely one of them, or None."""
+        clauses = question_clauses(text)
+        if not clauses or self.classifier is None:
+            return None
+        for row in self.classifier.probabilities(clauses):
+            best = max(row, key=row.get)
+            if best != NONE and row[best] >= self.config["threshold"]:
+                return best
+        return None
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = str(message.get(TEXT) or "")
+            intent = message.get(INTENT) or {}
+            name = intent.get(INTENT_NAME_KEY)
+            if not text or text.startswith("/") or name in QUESTION_INTENTS or str(name).startswith("report_"):
+                continue
+            question = self.question_in(text)
+            if question is None:
+                continue
+            names_concern = any(e.get("entity") == "concern" for e in message.get(ENTITIES) or [])
+            if name in VAGUE and not names_concern and (intent.get("confidence") or 0.0) < self.config["sure_intent"]:
+                set_sure_intent(message, question)
+                logger.debug("question %s replaces %s", question, name)
+                continue
+            entity = {"entity": ENTITY, "value": question, "extractor": self.__class__.__name__}
+            message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
