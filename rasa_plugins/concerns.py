@@ -5,12 +5,12 @@ by concern key), the lexicon matched with misspellings (bot.domain.concerns.Conc
 classifier trained here on the training data (concern_<key> examples, and questions whose example
 metadata names a concern), read on the whole message and on each sentence. A concern the visitor
 denies ("I never get migraines") does not count. Last, a body area (clinic/concern_areas.yml:
-"botox for my forehead") names a concern when nothing else does. The concerns found replace the ruler's entities
-as `concern` entities, in the order the message names them. When the intent classifier found
-nothing it is sure of, or only a vague intent, a message that names a concern gets the intent
-`concern_<key>`, so a story that fell back is understood; questions and requests keep their intent
-(the actions read the concern entity). Place it after SpacyEntityExtractor, before RedFlagDetector
-and FallbackClassifier.
+"botox for my forehead") names a concern when nothing else does. The concerns found replace the
+ruler's entities as `concern` entities, what was treated first, then in the order the message names
+them. When the intent classifier found nothing it is sure of, or only a vague intent, a message
+that names a concern gets the intent `concern_<key>`, so a story that fell back is understood;
+questions and requests keep their intent (the actions read the concern entity). Place it after
+SpacyEntityExtractor, before RedFlagDetector and FallbackClassifier.
 """
 from __future__ import annotations
 
@@ -130,8 +130,8 @@ class ConcernReader(GraphComponent, IntentClassifier):
         return sorted(hits)
 
     def concerns_in(self, message: Message) -> Dict[str, bool]:
-        """The concerns a message names, in order, each with whether it is named as what was
-        treated ("my forehead injections"); the classifier's only when no word names one."""
+        """The concerns a message names, those named as what was treated ("my forehead
+        injections") first, then in text order; the classifier's only when no word names one."""
         text = message.get(TEXT) or ""
         found: Dict[str, bool] = {}
         for start, end, key in self.hits_in(message):
@@ -144,7 +144,8 @@ class ConcernReader(GraphComponent, IntentClassifier):
         if not found:  # "botox for my forehead": an area, when nothing else names a concern
             for start, end, key in self.areas.hits(text)[:1]:
                 found[key] = named_as_treated(text, start, end)
-        return found
+        # What was treated comes first: "a headache after my treatment for clenching" is about clenching.
+        return dict(sorted(found.items(), key=lambda item: not item[1]))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -87,11 +87,14 @@ def negated_before(prefix: str) -> bool:
 # my jaw", "had my feet done" name the treated area; "a headache since my botox" does not.
 _TREATMENT = (r"(?:botox|tox|dysport|xeomin|jeuveau|daxxify|injections?|injected|shots?|jabs?|treatments?|treated"
               r"|units|done|procedure|appointment|session)")
+# "botox for my migraines", "botox in my jaw for clenching", "botox last tuesday for my grinding"
 _TREATED_BEFORE = re.compile(
-    rf"\b{_TREATMENT}\s+(?:(?:in|into|for|on|to|around|at|of|under|above|between|along)\s+"
+    rf"\b{_TREATMENT}\s+(?:(?:[\w']+\s+){{0,4}}?(?:in|into|for|on|to|around|at|of|under|above|between|along)\s+"
     rf"(?:my|the|both|her|his|your)?\s*(?:[\w']+\s+)?)?$")
 _TREATED_WORD = re.compile(rf"\b{_TREATMENT}\b")
-_TREATED_AFTER = re.compile(rf"^(?:'s)?\s+(?:[\w']+\s+)?{_TREATMENT}\b")
+# "my forehead injections", "my frown lines and neck bands done"
+_TREATED_AFTER = re.compile(
+    rf"^(?:'s)?\s+(?:(?!(?:since|after|from|following|because|before|with|by|due)\b)[\w']+\s+){{0,3}}?{_TREATMENT}\b")
 
 
 TREATED_ROLE = "treated"  # the role of a concern entity named as what was treated
@@ -102,7 +105,7 @@ def named_as_treated(text: str, start: int, end: int) -> bool:
     injections", "botox for my migraines"), which is what a red-flag report's concern is."""
     lowered = (text or "").lower()
     return bool(_TREATED_WORD.search(lowered[start:end])  # the phrase itself: "masseter botox", "forehead done"
-                or _TREATED_BEFORE.search(lowered[max(0, start - 40):start])
+                or _TREATED_BEFORE.search(lowered[max(0, start - 50):start])
                 or _TREATED_AFTER.search(lowered[end:end + 30]))
 
 
