@@ -141,6 +141,18 @@ def describe(finding: Finding) -> str:
     return f"{head}  review {finding.entry.review}: {finding.entry.reason}"
 
 
+def triage_table(triage: list[TriageEntry]) -> str:
+    """README's table of the triaged findings: one row per package, version, reason and mitigation."""
+    rows: dict[tuple[str, str, str, str], list[str]] = {}
+    for entry in triage:
+        label = f"{entry.id} ({', '.join(entry.aliases)})" if entry.aliases else entry.id
+        rows.setdefault((entry.package, entry.version, entry.reason, entry.mitigation), []).append(label)
+    lines = ["| id | package | version | reason | mitigation |", "| --- | --- | --- | --- | --- |"]
+    for (package, version, reason, mitigation), labels in rows.items():
+        lines.append(f"| {'<br>'.join(labels)} | {package} | {version} | {reason} | {mitigation} |")
+    return "\n".join(lines)
+
+
 def run_pip_audit(pip_audit: str, lock: Path) -> dict:
     """pip-audit's JSON report; tries a few times, as PyPI may be out of reach for a moment."""
     command = [
@@ -168,9 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lock", type=Path, default=Path("requirements.lock"))
     parser.add_argument("--triage", type=Path, default=Path("audit/triage.yml"))
     parser.add_argument("--pip-audit", default=".venv-audit/bin/pip-audit")
+    parser.add_argument("--table", action="store_true", help="print README's table of the triage and stop")
     args = parser.parse_args(argv)
 
     triage = load_triage(args.triage)
+    if args.table:
+        print(triage_table(triage))
+        return 0
     report = run_pip_audit(args.pip_audit, args.lock)
     findings, unaudited = classify(report, triage, dt.datetime.now(dt.timezone.utc).date())
     for finding in findings:

@@ -83,3 +83,9 @@ def test_a_finding_triaged_for_another_package_is_not_triaged():
     report = _report({"name": "some-other-package", "version": "1.0", "vulns": [_vulnerability(entry.id)]})
     findings, _ = classify(report, TRIAGE, dt.date(2000, 1, 1))
     assert findings[0].outcome is Outcome.UNTRIAGED
+
+
+def test_the_readme_lists_every_triaged_finding():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Dependency audit"):]
+    assert [entry.id for entry in TRIAGE if entry.id not in section] == []
