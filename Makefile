@@ -10,13 +10,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install train migrate run shell test lint validate unit integration e2e pytest test-stories scenarios \
-	bench faults nlu-eval clean
+	bench faults nlu-eval audit clean
 
 help:
 	@echo "make run    install, build, train when needed, migrate, start everything (SQLite by default)"
 	@echo "make test   lint, rasa data validate, unit, integration and e2e tests, conversation tests, scenarios"
 	@echo "make unit | integration | e2e | test-stories   one tier of the tests (docs/architecture.md)"
 	@echo "make scenarios   the scripted-visitor scenarios (tests/scenarios) against the running assistant"
+	@echo "make audit   pip-audit over requirements.lock; each finding fixed or triaged in audit/triage.yml"
 	@echo "make install | train | migrate | shell | bench | faults | nlu-eval | clean"
 
 # Development installs the dev lock: the product's pins (requirements.lock) plus the test tools.
@@ -95,6 +96,23 @@ NLU_OUT ?= results/nlu
 NLU_ARGS ?=
 nlu-eval: install train
 	$(PY) -m tools.nlu_eval --set $(NLU_SET) --out $(NLU_OUT) $(NLU_ARGS)
+
+# The dependency audit (README "Dependency audit"): pip-audit over the production lock against PyPI's
+# vulnerability data; fails on any finding not in audit/triage.yml, on a triage whose review date has
+# come, and on a pinned release it could not audit. pip-audit lives in its own virtualenv, from
+# requirements-audit.lock: it needs a newer `packaging` than Rasa 3.6 allows. Needs PyPI, not the product.
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/.installed: requirements-audit.lock
+	@py=$$(tools/find-python.sh) || exit 1; \
+	  [ -x $(AUDIT_VENV)/bin/python ] || { echo "creating $(AUDIT_VENV) with $$py"; $$py -m venv $(AUDIT_VENV); }
+	$(AUDIT_VENV)/bin/python -m pip install --quiet --upgrade "pip<24.1"
+	$(AUDIT_VENV)/bin/python -m pip install --quiet --requirement requirements-audit.lock
+	$(AUDIT_VENV)/bin/python -m pip check
+	touch $@
+
+audit: $(AUDIT_VENV)/.installed
+	$(AUDIT_VENV)/bin/python -m tools.dependency_audit --lock requirements.lock --triage audit/triage.yml \
+	  --pip-audit $(AUDIT_VENV)/bin/pip-audit
 
 bench: train migrate
 	$(PY) -m tools.bench
