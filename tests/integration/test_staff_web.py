@@ -33,6 +33,7 @@ from bot.adapters.models import (
     StaffUser,
     StatusChange,
 )
+from bot.domain.statuses import StaffRole
 from bot.services.staff_accounts import add_user, unknown_email_failures
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
@@ -62,6 +63,7 @@ def make_settings(database_url: str, **changes: Any) -> Settings:
         **TEST_KEYS,
         staff_lockout_attempts=3,
         staff_lockout_minutes=15,
+        staff_require_totp=False,  # the second factor has its own tests (test_staff_sign_in.py)
     )
     return replace(settings, **changes)
 
@@ -86,7 +88,7 @@ def app(settings):
 @pytest.fixture
 def users(engine):
     with session_scope(engine) as session:
-        admin = add_user(session, ADMIN, PASSWORD, is_admin=True)
+        admin = add_user(session, ADMIN, PASSWORD, role=StaffRole.ADMIN)
         nurse = add_user(session, NURSE, PASSWORD)
         return {"admin": admin.id, "nurse": nurse.id}
 
