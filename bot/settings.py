@@ -49,6 +49,13 @@ def _bool(name: str) -> bool:
     return os.environ.get(name, "false").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _bool_default(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
 def _list(name: str) -> Tuple[str, ...]:
     raw = os.environ.get(name, "")
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -110,7 +117,14 @@ class Settings:
     chat_rate_per_ip: int = 120
     staff_lockout_attempts: int = 5
     staff_lockout_minutes: int = 15
-    cookie_secure: bool = False
+    cookie_secure: bool = False  # served over HTTPS (behind a proxy that terminates TLS, too)
+    trusted_proxies: Tuple[str, ...] = field(default_factory=tuple)  # their X-Forwarded-* are believed
+    staff_idle_minutes: int = 15
+    staff_session_hours: int = 12
+    staff_require_totp: bool = True
+    staff_reauth_minutes: int = 5
+    staff_signin_failures_per_ip: int = 20  # per STAFF_LOCKOUT_MINUTES, from one address
+    staff_signin_failures_per_minute: int = 30  # across all accounts and addresses
     booking_max_active_per_contact: int = 1
     chat_sessions_per_ip: int = 20
     chat_bookings_per_ip: int = 5
@@ -179,6 +193,13 @@ def load_settings() -> Settings:
         staff_lockout_attempts=_int("STAFF_LOCKOUT_ATTEMPTS", 5),
         staff_lockout_minutes=_int("STAFF_LOCKOUT_MINUTES", 15),
         cookie_secure=_bool("COOKIE_SECURE"),
+        trusted_proxies=_list("TRUSTED_PROXIES"),
+        staff_idle_minutes=_int("STAFF_IDLE_MINUTES", 15),
+        staff_session_hours=_int("STAFF_SESSION_HOURS", 12),
+        staff_require_totp=_bool_default("STAFF_REQUIRE_TOTP", True),
+        staff_reauth_minutes=_int("STAFF_REAUTH_MINUTES", 5),
+        staff_signin_failures_per_ip=_int("STAFF_SIGNIN_FAILURES_PER_IP", 20),
+        staff_signin_failures_per_minute=_int("STAFF_SIGNIN_FAILURES_PER_MINUTE", 30),
         booking_max_active_per_contact=_int("BOOKING_MAX_ACTIVE_PER_CONTACT", 1),
         chat_sessions_per_ip=_int("CHAT_SESSIONS_PER_IP", 20),
         chat_bookings_per_ip=_int("CHAT_BOOKINGS_PER_IP", 5),

@@ -25,11 +25,13 @@ from bot.domain.statuses import (
     AlertKind,
     AlertPriority,
     AppointmentStatus,
+    AuditOutcome,
     CallbackReason,
     CallbackStatus,
     IntakeStatus,
     MailKind,
     OutboxStatus,
+    StaffRole,
 )
 
 Base = declarative_base()
@@ -161,14 +163,56 @@ class Alert(Base):
 
 
 class StaffUser(Base):
+    """A dashboard account. Never deleted once it has acted (the audit log names it): disabled."""
+
     __tablename__ = "staff_users"
     id = Column(Integer, primary_key=True)
     email = Column(String(254), nullable=False, unique=True)
     password_hash = Column(String(255), nullable=False)
-    is_admin = Column(Boolean, nullable=False, default=False)
+    role = Column(StrEnumType(StaffRole, 16), nullable=False, default=StaffRole.STAFF)
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(UTCDateTime)
+    disabled_at = Column(UTCDateTime)  # set: no sign-in, every session revoked
+    totp_secret = Column(EncryptedText)  # base32; pending until totp_enabled_at is set
+    totp_enabled_at = Column(UTCDateTime)
+    totp_last_step = Column(Integer)  # the last accepted code's time step: a code works once
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == StaffRole.ADMIN
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie holds a random id, this table only its SHA-256, so a copy of
+    the database signs nobody in. `verified_at` is set once the second factor is checked (until
+    then the session may only finish signing in); `reauthenticated_at` dates the last password or
+    code entered again (exports ask for one within minutes)."""
+
+    __tablename__ = "staff_sessions"
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(HASH_LENGTH), nullable=False, unique=True)
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False,
+                           index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    verified_at = Column(UTCDateTime)
+    reauthenticated_at = Column(UTCDateTime)
+    ip = Column(String(64))
+    user_agent = Column(String(255))
+    revoked_at = Column(UTCDateTime)
+
+
+class StaffRecoveryCode(Base):
+    """One of a user's one-time recovery codes (for a lost authenticator), stored as a SHA-256."""
+
+    __tablename__ = "staff_recovery_codes"
+    id = Column(Integer, primary_key=True)
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False)
+    code_hash = Column(String(HASH_LENGTH), nullable=False)
+    used_at = Column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("staff_user_id", "code_hash"),)
 
 
 class StatusChange(Base):
@@ -191,16 +235,34 @@ class StaffNote(Base):
 
 
 class AuditEntry(Base):
-    """Who did what, when: every staff view of an intake and every change."""
+    """Who did what, when, from where, with what outcome: every read of patient data and every
+    change. Append-only: written only by bot.services.staff.audit.record_audit, never updated or
+    deleted by the application (see the guard below); `seq` numbers the entries without gaps and
+    `row_hash` chains each to the one before (bot.domain.audit_chain). `intake_id` is a plain
+    number, not a foreign key: an erased intake's entries stay as written."""
 
     __tablename__ = "audit_log"
     id = Column(Integer, primary_key=True)
-    staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    seq = Column(Integer, nullable=False, unique=True)
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id"))
     action = Column(String(64), nullable=False)
-    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="SET NULL"))
+    intake_id = Column(Integer)
     detail = Column(Text)
+    ip = Column(String(64))
+    outcome = Column(StrEnumType(AuditOutcome, 16), nullable=False, default=AuditOutcome.OK)
     at = Column(UTCDateTime, nullable=False, default=utcnow)
+    prev_hash = Column(String(HASH_LENGTH), nullable=False)
+    row_hash = Column(String(HASH_LENGTH), nullable=False)
 
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit entry through the ORM."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_audit_change(_mapper, _connection, entry: AuditEntry) -> None:
+    raise AuditLogIsAppendOnly(f"audit entry {entry.seq} cannot be changed or deleted")
 
 
 class OutboxMessage(Base):

@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.adapters.exports import export_fhir_dir, intakes_csv
-from bot.adapters.models import AuditEntry, Intake
+from bot.adapters.models import Intake
 from bot.adapters.private_files import private_dir, write_private
+from bot.cli.auditing import cli_audit
 from bot.composition import build_app
 
 
@@ -30,7 +31,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.fhir:
             paths = export_fhir_dir(session, Path(args.fhir), app.profile)
             done.append(f"wrote {len(paths)} FHIR bundle(s) to {Path(args.fhir)}")
-        session.add(AuditEntry(action="cli_export", detail="; ".join(done)))
+        cli_audit(session, "cli_export", detail="; ".join(done))
     for line in done:
         print(line)
     return 0

@@ -1,5 +1,5 @@
 """`python -m bot intakes [--json]` and `python -m bot intake (ID | --conversation SENDER) [--json]`:
-the staff read-out of intakes (bot.services.readout)."""
+the staff read-out of intakes (bot.services.readout), each read audited."""
 from __future__ import annotations
 
 import argparse
@@ -7,14 +7,16 @@ import json
 import sys
 from contextlib import closing
 
-from bot.adapters.models import AuditEntry
+from bot.cli.auditing import cli_audit
 from bot.composition import build_app
+from bot.domain.statuses import AuditOutcome
 from bot.services.readout import intake_id_for_conversation, intake_json, intake_report, intake_summaries
 
 
 def cmd_intakes(args: argparse.Namespace) -> int:
     with closing(build_app()) as app, app.unit_of_work() as session:
         rows = intake_summaries(session, app.profile.timezone)
+        cli_audit(session, "cli_list_intakes", detail=f"python -m bot intakes: {len(rows)} intake(s)")
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -34,9 +36,8 @@ def cmd_intake(args: argparse.Namespace) -> int:
     with closing(build_app()) as app, app.unit_of_work() as session:
         intake_id = args.id if args.id is not None else intake_id_for_conversation(session, args.conversation)
         shown = read(session, intake_id, app.profile) if intake_id is not None else None
-        if shown is not None:
-            session.add(AuditEntry(action="cli_view_intake", intake_id=intake_id,
-                                   detail="python -m bot intake" + (" --json" if args.json else "")))
+        cli_audit(session, "cli_view_intake", intake_id, "python -m bot intake" + (" --json" if args.json else ""),
+                  outcome=AuditOutcome.OK if shown is not None else AuditOutcome.FAILED)
     if shown is None:
         which = f"id {args.id}" if args.id is not None else f"conversation {args.conversation}"
         print(f"no intake with {which}", file=sys.stderr)

@@ -92,3 +92,18 @@ class Consent(StrEnum):
     NOT_ASKED = "not_asked"
     GIVEN = "given"
     DECLINED = "declined"
+
+
+class StaffRole(StrEnum):
+    """What a staff account may do: administrators also export and read the audit log."""
+
+    ADMIN = "admin"
+    STAFF = "staff"
+
+
+class AuditOutcome(StrEnum):
+    """How an audited attempt ended: done, refused (rights, re-authentication), or an error."""
+
+    OK = "ok"
+    DENIED = "denied"
+    FAILED = "failed"

@@ -16,11 +16,9 @@ from typing import Dict, Iterable, List, Optional, Set
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.adapters.db import utcnow
 from bot.adapters.models import (
     Alert,
     Appointment,
-    AuditEntry,
     CallbackRequest,
     Contact,
     Intake,
@@ -30,6 +28,9 @@ from bot.adapters.models import (
 )
 from bot.adapters.repository import find_appointment
 from bot.adapters.tracker_events import count_events, delete_conversations, last_activity
+from bot.services.staff.audit import record_audit
+
+AUDIT_SOURCE = "local"  # purge and erase run on the server (the CLI), not from a browser
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ def purge(session: Session, cutoff: datetime, dry_run: bool = True) -> Removal:
     idle_conversations = {sender for sender, last in activity.items() if last < stamp and sender not in kept}
     removal = _remove(session, list(expired), idle_conversations | set(expired.values()), activity, dry_run)
     if not dry_run:
-        session.add(AuditEntry(action="retention_purge", at=utcnow(),
-                               detail=f"idle since {cutoff.isoformat(timespec='minutes')}: {removal.summary()}"))
+        record_audit(session, None, "retention_purge", ip=AUDIT_SOURCE,
+                     detail=f"idle since {cutoff.isoformat(timespec='minutes')}: {removal.summary()}")
     return removal
 
 
@@ -87,7 +88,7 @@ def erase(session: Session, intake_id: int, how: str) -> Removal:
     if sender is None:
         raise LookupError(f"no intake {intake_id}")
     removal = _remove(session, [intake_id], {sender}, last_activity(session), dry_run=False)
-    session.add(AuditEntry(action="visitor_erased", at=utcnow(), detail=f"intake #{intake_id} erased ({how})"))
+    record_audit(session, None, "visitor_erased", intake_id, f"intake #{intake_id} erased ({how})", ip=AUDIT_SOURCE)
     return removal
 
 

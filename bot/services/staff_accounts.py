@@ -1,11 +1,15 @@
-"""Staff accounts: argon2 password hashes, adding users, setting passwords, sign-in with lock-out.
+"""Staff accounts: argon2 password hashes, the password policy (bot.domain.passwords), adding
+users with a role, setting and changing passwords, disabling accounts, sign-in with lock-out.
 
 Plain logic over a caller-owned session (nothing here commits; the caller's `session_scope` does).
 
-Lock-out: after `attempts` failed sign-ins in a row an account is locked for `minutes`
-(recorded in staff_users.failed_logins / locked_until, so every process agrees). While locked,
-even the right password is refused. An e-mail that has no account goes through the same
-counting (kept in this process only), so "locked" never tells a stranger the e-mail exists.
+Lock-out: after `attempts` failed sign-ins in a row (a wrong password or a wrong second-factor
+code) an account is locked for `minutes` (recorded in staff_users.failed_logins / locked_until, so
+every process agrees). Only failures count and the lock lifts by itself when the time is up, so
+nobody can lock an account for good; per-address and global limits (bot.web.staff.throttle) stop
+a flood. While locked, even the right password is refused. An e-mail that has no account goes
+through the same counting (kept in this process only), so "locked" never tells a stranger the
+e-mail exists; a disabled account answers like a wrong password.
 """
 from __future__ import annotations
 
@@ -21,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.db import utcnow
 from bot.adapters.models import StaffUser
-
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 1024  # argon2 copes with more; a megabyte "password" is just a DoS
+from bot.domain.passwords import MAX_PASSWORD_LENGTH, password_problem
+from bot.domain.statuses import StaffRole
+from bot.services.staff.sessions import revoke_user_sessions
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both paths cost one argon2 verification.
@@ -31,7 +35,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
 
 
 class PasswordPolicyError(ValueError):
-    """The password does not meet the policy (too short or too long)."""
+    """The password does not meet the policy (bot.domain.passwords)."""
 
 
 class UserExists(ValueError):
@@ -46,13 +50,10 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def check_password_policy(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordPolicyError(
-            f"password too short: use at least {MIN_PASSWORD_LENGTH} characters"
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordPolicyError(f"password too long: at most {MAX_PASSWORD_LENGTH} characters")
+def check_password_policy(password: str, email: str = "") -> None:
+    problem = password_problem(password, normalize_email(email))
+    if problem:
+        raise PasswordPolicyError(problem)
 
 
 def hash_password(password: str) -> str:
@@ -73,14 +74,14 @@ def find_user(session: Session, email: str, for_update: bool = False) -> StaffUs
     return session.execute(query).scalar_one_or_none()
 
 
-def add_user(session: Session, email: str, password: str, is_admin: bool = False) -> StaffUser:
+def add_user(session: Session, email: str, password: str, role: StaffRole = StaffRole.STAFF) -> StaffUser:
     email = normalize_email(email)
     if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
         raise ValueError(f"not an e-mail address: {email!r}")
-    check_password_policy(password)
+    check_password_policy(password, email)
     if find_user(session, email) is not None:
         raise UserExists(email)
-    user = StaffUser(email=email, password_hash=hash_password(password), is_admin=is_admin,
+    user = StaffUser(email=email, password_hash=hash_password(password), role=StaffRole(role),
                      failed_logins=0)
     session.add(user)
     session.flush()
@@ -88,21 +89,43 @@ def add_user(session: Session, email: str, password: str, is_admin: bool = False
 
 
 def set_password(session: Session, email: str, password: str) -> StaffUser:
-    """Replace a user's password; also lifts a lock-out."""
-    check_password_policy(password)
+    """Replace a user's password (a reset); lifts a lock-out and signs the user out everywhere."""
     user = find_user(session, email)
     if user is None:
         raise UnknownUser(email)
+    check_password_policy(password, user.email)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    revoke_user_sessions(session, user.id, utcnow())
+    session.flush()
+    return user
+
+
+def change_password(session: Session, user_id: int, current: str, new: str) -> StaffUser:
+    """The user's own change: the current password first; every session of theirs then ends."""
+    user = session.get(StaffUser, user_id)
+    if user is None or not verify_password(user.password_hash, (current or "")[:MAX_PASSWORD_LENGTH]):
+        raise PasswordPolicyError("the current password is not right")
+    return set_password(session, user.email, new)
+
+
+def set_disabled(session: Session, email: str, disabled: bool) -> StaffUser:
+    """Disable an account (no sign-in, every session revoked) or enable it again."""
+    user = find_user(session, email)
+    if user is None:
+        raise UnknownUser(email)
+    now = utcnow()
+    user.disabled_at = now if disabled else None
+    if disabled:
+        revoke_user_sessions(session, user.id, now)
     session.flush()
     return user
 
 
 @dataclass(frozen=True)
 class LoginResult:
-    outcome: str  # "ok" | "invalid" | "locked"
+    outcome: str  # "ok" | "invalid" | "locked" | "disabled" (shown to the visitor as "invalid")
     user: StaffUser | None = None  # set when the e-mail belongs to a user (any outcome)
 
     @property
@@ -167,6 +190,9 @@ def authenticate(
 
     if user.locked_until is not None and user.locked_until > now:
         return LoginResult("locked", user)
+    if user.disabled_at is not None:
+        verify_password(_DUMMY_HASH, password)
+        return LoginResult("disabled", user)
     if verify_password(user.password_hash, password):
         user.failed_logins = 0
         user.locked_until = None
@@ -175,14 +201,19 @@ def authenticate(
         session.flush()
         return LoginResult("ok", user)
 
-    if user.locked_until is not None:  # an expired lock: start counting afresh
+    locked = count_failure(session, user, now, attempts, minutes)
+    return LoginResult("locked" if locked else "invalid", user)
+
+
+def count_failure(session: Session, user: StaffUser, now: datetime, attempts: int, minutes: int) -> bool:
+    """Count one failed sign-in step on the account; True when it locks the account."""
+    if user.locked_until is not None and user.locked_until <= now:  # an expired lock: count afresh
         user.locked_until = None
         user.failed_logins = 0
     user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= max(1, attempts):
+    locked = user.failed_logins >= max(1, attempts)
+    if locked:
         user.locked_until = now + timedelta(minutes=minutes)
         user.failed_logins = 0
-        session.flush()
-        return LoginResult("locked", user)
     session.flush()
-    return LoginResult("invalid", user)
+    return locked

@@ -1,7 +1,9 @@
 """The staff dashboard in a real headless Chromium (Playwright) against a real uvicorn server.
 
-Two runs of the same staff story (sign in, find a just-booked intake in the queue, read its chat
-transcript, change its status, sign out, /staff pages then send the browser to the sign-in page):
+Two runs of the same staff story (sign in with a password and a TOTP code, enrolling the
+authenticator at the first sign-in, find a just-booked intake in the queue, read its chat
+transcript, change its status, sign out, /staff pages then send the browser to the sign-in page,
+and a copy of the signed-in cookie is dead):
 
 - seeded: uvicorn serving create_app on a free port, over a database (SQLite and PostgreSQL) that
   holds the intake and its conversation written by Rasa's own SQLTrackerStore;
@@ -23,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -30,6 +33,7 @@ from bot.adapters.db import make_engine, session_scope
 from bot.adapters.encryption import Lookup, lookup_hash
 from bot.adapters.models import Appointment, AuditEntry, Intake, StatusChange
 from bot.adapters.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from bot.domain.statuses import StaffRole
 from bot.services.staff_accounts import add_user
 from bot.settings import PROJECT_ROOT
 from bot.web.app import create_app
@@ -56,7 +60,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(database_url):
     """The whole web app (create_app) served by uvicorn on a free port, in a thread."""
-    with serve_in_thread(create_app(make_settings(database_url))) as url:
+    with serve_in_thread(create_app(make_settings(database_url, staff_require_totp=True))) as url:
         yield url
 
 
@@ -75,12 +79,44 @@ def browser():
             instance.close()
 
 
+def enrol_in_browser(page, base: str) -> pyotp.TOTP:
+    """The first sign-in's second step: scan (read) the secret, confirm a code, see the recovery
+    codes, continue to the dashboard. The authenticator, for later codes."""
+    page.wait_for_url(re.compile(r".*/staff/enrol\?next="))
+    assert page.locator("figure.qr svg").count() == 1  # the QR code, inline
+    totp = pyotp.TOTP(page.inner_text("#totp-secret"))
+    page.fill("#code", totp.now())
+    page.click("button[type=submit]")
+    assert page.locator("ol.recovery-codes li").count() == 10
+    page.click("#continue")
+    page.wait_for_url(f"{base}/staff")
+    return totp
+
+
+def code_in_browser(page, totp: pyotp.TOTP, base: str, target: str) -> None:
+    """The code step of a later sign-in, with the next step's code (the current one was used)."""
+    page.wait_for_url(re.compile(r".*/staff/login/code\?next="))
+    page.fill("#code", totp.at(datetime.now(UTC) + timedelta(seconds=totp.interval)))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{target}")
+
+
+def assert_copied_cookie_is_dead(browser, cookies: list, base: str) -> None:
+    thief = browser.new_context()
+    thief.add_cookies([{k: c[k] for k in ("name", "value", "domain", "path", "httpOnly", "secure", "sameSite")}
+                       for c in cookies])
+    page = thief.new_page()
+    page.goto(f"{base}/staff")
+    assert "/staff/login?next=" in page.url
+    thief.close()
+
+
 @pytest.fixture
 def seeded(engine, database_url) -> int:
     """Seed before the browser starts: Playwright's sync API runs its own event loop."""
     now = datetime.now(UTC).replace(microsecond=0)
     with session_scope(engine) as session:
-        add_user(session, EMAIL, PASSWORD, is_admin=True)
+        add_user(session, EMAIL, PASSWORD, role=StaffRole.ADMIN)
     seed_intake(engine, name="Priya Raman", concern="migraine", status="reviewed",
                 created_at=now - timedelta(days=2), consent_at=now - timedelta(days=2),
                 conversation_id="conv-priya")
@@ -133,7 +169,7 @@ def test_staff_find_read_change_and_sign_out(seeded, server, browser, engine, tm
     assert "The e-mail or password is not right." in page.inner_text(".error")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/staff")
+    enrol_in_browser(page, server)
 
     # The queue: the intake with an open alert is pinned first, the just-booked one follows.
     rows = page.locator("table.queue tbody tr")
@@ -171,9 +207,12 @@ def test_staff_find_read_change_and_sign_out(seeded, server, browser, engine, tm
             AuditEntry.intake_id == intake_id)).scalars().all()
     assert "view_intake" in actions and "status_change" in actions
 
-    # Sign out; every /staff page now sends the browser to the sign-in page.
+    # Sign out; every /staff page now sends the browser to the sign-in page, and a copy of the
+    # cookie taken while signed in does not sign anyone in.
+    signed_in_cookies = context.cookies()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{server}/staff/login")
+    assert_copied_cookie_is_dead(browser, signed_in_cookies, server)
     for path in ("/staff", f"/staff/intakes/{intake_id}", "/staff/appointments", "/staff/alerts",
                  "/staff/audit"):
         page.goto(f"{server}{path}")
@@ -273,7 +312,7 @@ def test_staff_handle_a_booking_made_through_the_chat(stack, browser):
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{stack.web_url}/staff")
+    totp = enrol_in_browser(page, stack.web_url)
 
     row = page.locator("table.queue tbody tr", has_text=reference)
     assert name in row.inner_text() and "Excessive sweating" in row.inner_text()
@@ -295,8 +334,17 @@ def test_staff_handle_a_booking_made_through_the_chat(stack, browser):
     with session_scope(engine) as session:
         assert session.get(Intake, intake_id).status == target
 
+    signed_in_cookies = context.cookies()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{stack.web_url}/staff/login")
     page.goto(f"/staff/intakes/{intake_id}")
     assert "/staff/login?next=" in page.url and name not in page.content()
+    assert_copied_cookie_is_dead(browser, signed_in_cookies, stack.web_url)
+
+    # Signing in again asks for a code from the authenticator (the password alone is not enough).
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    code_in_browser(page, totp, stack.web_url, f"/staff/intakes/{intake_id}")
+    assert name in page.inner_text("main")
     context.close()

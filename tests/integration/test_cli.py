@@ -284,8 +284,9 @@ def test_intake_json_in_full(cli_env, engine, capsys):
     ]
     with session_scope(engine) as session:
         audit = session.execute(select(AuditEntry)).scalars().all()
-    assert [(a.action, a.intake_id, a.detail) for a in audit] == [
-        ("cli_view_intake", intake_id, "python -m bot intake --json")]
+    assert [(a.action, a.intake_id, a.ip, str(a.outcome)) for a in audit] == [
+        ("cli_view_intake", intake_id, "local", "ok")]
+    assert audit[0].detail.startswith("python -m bot intake --json (command line, by ")
 
 
 def test_intake_json_and_text_show_the_same_intake(cli_env, engine, capsys):

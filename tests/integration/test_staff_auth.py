@@ -14,8 +14,9 @@ from sqlalchemy import select
 from bot.adapters.db import session_scope, utcnow
 from bot.adapters.models import AuditEntry, StaffUser
 from bot.cli import main
+from bot.domain.passwords import MIN_PASSWORD_LENGTH
+from bot.domain.statuses import StaffRole
 from bot.services.staff_accounts import (
-    MIN_PASSWORD_LENGTH,
     PasswordPolicyError,
     UserExists,
     add_user,
@@ -45,7 +46,11 @@ def test_add_user_refuses_short_password_and_duplicates(engine):
     with session_scope(engine) as session:
         with pytest.raises(PasswordPolicyError, match=f"at least {MIN_PASSWORD_LENGTH}"):
             add_user(session, "a@clinic.example", "x" * (MIN_PASSWORD_LENGTH - 1))
-        user = add_user(session, " A@Clinic.Example ", PASSWORD, is_admin=True)
+        with pytest.raises(PasswordPolicyError, match="too common"):
+            add_user(session, "a@clinic.example", "Password1234")
+        with pytest.raises(PasswordPolicyError, match="e-mail address's name"):
+            add_user(session, "frontdesk@clinic.example", "my frontdesk secret 42")
+        user = add_user(session, " A@Clinic.Example ", PASSWORD, role=StaffRole.ADMIN)
         assert user.email == "a@clinic.example" and user.is_admin
     with session_scope(engine) as session, pytest.raises(UserExists):
         add_user(session, "a@CLINIC.example", PASSWORD)

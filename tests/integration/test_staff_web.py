@@ -30,9 +30,9 @@ from bot.adapters.models import (
     Intake,
     ScreeningAnswer,
     StaffNote,
-    StaffUser,
     StatusChange,
 )
+from bot.domain.statuses import StaffRole
 from bot.services.staff_accounts import add_user, unknown_email_failures
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
@@ -62,6 +62,7 @@ def make_settings(database_url: str, **changes: Any) -> Settings:
         **TEST_KEYS,
         staff_lockout_attempts=3,
         staff_lockout_minutes=15,
+        staff_require_totp=False,  # the second factor has its own tests (test_staff_sign_in.py)
     )
     return replace(settings, **changes)
 
@@ -86,7 +87,7 @@ def app(settings):
 @pytest.fixture
 def users(engine):
     with session_scope(engine) as session:
-        admin = add_user(session, ADMIN, PASSWORD, is_admin=True)
+        admin = add_user(session, ADMIN, PASSWORD, role=StaffRole.ADMIN)
         nurse = add_user(session, NURSE, PASSWORD)
         return {"admin": admin.id, "nurse": nurse.id}
 
@@ -299,8 +300,10 @@ def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(client, engine
     response = login(client)
     assert response.status_code == 303 and response.headers["location"] == "/staff"
     cookie = response.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
     assert "Path=/staff" in cookie and "Secure" not in cookie
+    assert "strict-transport-security" not in response.headers  # plain HTTP: no HSTS
+    copied = client.cookies.get("clinic_staff")
     page = client.get("/staff")
     assert page.status_code == 200 and NURSE in page.text
     assert page.headers["cache-control"] == "no-store"
@@ -312,6 +315,11 @@ def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(client, engine
     response = client.post("/staff/logout", data={"csrf_token": csrf_from(page.text)})
     assert response.status_code == 303 and response.headers["location"] == "/staff/login"
     assert client.get("/staff").status_code == 303
+    # A copy of the cookie taken while signed in is dead after sign-out: the session is revoked.
+    with TestClient(client.app, follow_redirects=False) as thief:
+        thief.cookies.set("clinic_staff", copied, path="/staff")
+        assert thief.get("/staff").status_code == 303
+        assert thief.get("/staff/intakes/1").status_code == 303
     actions = [action for action, _intake, _uid in audit_actions(engine, users["nurse"])]
     assert actions[:2] == ["login_failed", "login"] and actions[-1] == "logout"
 
@@ -323,13 +331,31 @@ def test_a_new_csrf_token_after_sign_in(client):
     assert before != after
 
 
-def test_secure_cookie_over_https_or_when_configured(database_url, users):
+def _host_cookie_and_hsts(response) -> None:
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-clinic_staff=") and "Secure" in cookie and "Path=/;" in cookie
+    assert "Domain" not in cookie and "HttpOnly" in cookie
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_host_cookie_and_hsts_over_https_or_when_configured(database_url, users):
     with TestClient(create_app(make_settings(database_url)), base_url="https://testserver",
                     follow_redirects=False) as https_client:
-        assert "Secure" in login(https_client).headers["set-cookie"]
+        _host_cookie_and_hsts(login(https_client))
+        assert https_client.get("/staff").status_code == 200
+        assert https_client.get("/staff").headers["strict-transport-security"]
     with TestClient(create_app(make_settings(database_url, cookie_secure=True)),
                     follow_redirects=False) as configured:
-        assert "Secure" in configured.get("/staff/login").headers["set-cookie"]
+        _host_cookie_and_hsts(configured.get("/staff/login"))
+    # X-Forwarded-Proto counts only from a trusted proxy (TestClient's peer is "testclient").
+    forwarded = {"X-Forwarded-Proto": "https"}
+    with TestClient(create_app(make_settings(database_url)), follow_redirects=False) as untrusted:
+        response = untrusted.get("/staff/login", headers=forwarded)
+        assert response.headers["set-cookie"].startswith("clinic_staff=")
+        assert "strict-transport-security" not in response.headers
+    with TestClient(create_app(make_settings(database_url, trusted_proxies=("testclient",))),
+                    follow_redirects=False) as proxied:
+        _host_cookie_and_hsts(proxied.get("/staff/login", headers=forwarded))
 
 
 def test_login_without_csrf_token_is_refused(client):
@@ -483,7 +509,10 @@ def test_intake_page_shows_everything_with_flags_and_transcript(client, engine, 
 def test_unknown_intake_is_404(client):
     signed_in(client)
     assert client.get("/staff/intakes/999").status_code == 404
-    assert client.get("/staff/intakes/999/fhir.json").status_code in (404, 503)
+    client.cookies.clear()
+    token = signed_in(client, ADMIN)
+    missing = client.post("/staff/intakes/999/fhir.json", data={"csrf_token": token, "password": PASSWORD})
+    assert missing.status_code == 404
 
 
 def test_patient_entered_text_is_escaped_everywhere(client, engine, database_url):
@@ -643,23 +672,43 @@ def test_appointments_by_day_and_week_in_clinic_time(client, engine):
 # --- exports and audit ---------------------------------------------------------------------------
 
 
-def test_exports_are_audited(client, engine, users):
+def test_exports_are_admin_only_by_post_with_reauthentication_and_audited(client, engine, users):
     intake_id = seed_intake(engine, name="Export Me",
                             answers=[("allergy", "Allergy?", True, ["allergy_stop"])])
-    signed_in(client)
-    csv_response = client.get("/staff/export.csv")
+    token = signed_in(client)  # a nurse: no exports
+    assert client.get("/staff/export.csv").status_code == 403
+    refused = client.post("/staff/export.csv", data={"csrf_token": token, "password": PASSWORD})
+    assert refused.status_code == 403 and "Export Me" not in refused.text
+    assert 'href="/staff/export.csv' not in client.get("/staff").text
+    assert ("admin_page_refused", None, users["nurse"]) in audit_actions(engine, users["nurse"])
+    client.post("/staff/logout", data={"csrf_token": token})
+
+    token = signed_in(client, ADMIN)
+    form = client.get("/staff/export.csv", params={"status": "new"})  # GET: only the confirmation form
+    assert form.status_code == 200 and "Export Me" not in form.text and 'name="password"' in form.text
+    assert client.post("/staff/export.csv", data={"status": "new"}).status_code == 403  # no CSRF
+    wrong = client.post("/staff/export.csv", data={"csrf_token": token, "password": "not my password"})
+    assert wrong.status_code == 403 and "Export Me" not in wrong.text
+    csv_response = client.post("/staff/export.csv", data={"csrf_token": token, "password": PASSWORD,
+                                                          "status": "new"})
     assert csv_response.status_code == 200
     assert csv_response.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv_response.headers["content-disposition"]
     assert "Export Me" in csv_response.text
-    fhir = client.get(f"/staff/intakes/{intake_id}/fhir.json")
+    # Re-authenticated a moment ago: the next export within STAFF_REAUTH_MINUTES needs no password.
+    fhir = client.post(f"/staff/intakes/{intake_id}/fhir.json", data={"csrf_token": token})
     assert fhir.status_code == 200
     assert fhir.headers["content-type"].startswith("application/fhir+json")
     bundle = json.loads(fhir.text)
     assert bundle["resourceType"] == "Bundle"
-    actions = audit_actions(engine, users["nurse"])
-    assert ("export_csv", None, users["nurse"]) in actions
-    assert ("export_fhir", intake_id, users["nurse"]) in actions
+    with session_scope(engine) as session:
+        rows = session.execute(select(AuditEntry.action, AuditEntry.intake_id, AuditEntry.outcome,
+                                      AuditEntry.detail, AuditEntry.ip)
+                               .where(AuditEntry.staff_user_id == users["admin"],
+                                      AuditEntry.action.like("export%")).order_by(AuditEntry.seq)).all()
+    assert [(r.action, r.intake_id, str(r.outcome)) for r in rows] == [
+        ("export_csv", None, "denied"), ("export_csv", None, "ok"), ("export_fhir", intake_id, "ok")]
+    assert rows[1].detail == "status=new" and rows[1].ip == "testclient"
 
 
 def test_every_view_and_change_is_audited_and_only_admins_read_the_log(client, engine, users):
@@ -675,6 +724,7 @@ def test_every_view_and_change_is_audited_and_only_admins_read_the_log(client, e
     nurse = users["nurse"]
     assert audit_actions(engine, nurse) == [
         ("login", None, nurse),
+        ("view_queue", None, nurse),
         ("view_intake", intake_id, nurse),
         ("status_change", intake_id, nurse),
         ("note_add", intake_id, nurse),
@@ -709,8 +759,16 @@ def test_password_change_ends_existing_sessions(client, engine):
     assert client.get("/staff").status_code == 303
 
 
-def test_removed_user_loses_access(client, engine, users):
+def test_disabled_user_loses_access_and_cannot_sign_in(client, engine, users):
     signed_in(client)
     with session_scope(engine) as session:
-        session.delete(session.get(StaffUser, users["nurse"]))
+        from bot.services.staff_accounts import set_disabled
+
+        set_disabled(session, NURSE, True)
     assert client.get("/staff").status_code == 303
+    client.cookies.clear()
+    response = login(client)
+    assert response.status_code == 401 and "The e-mail or password is not right." in response.text
+    with session_scope(engine) as session:
+        set_disabled(session, NURSE, False)
+    assert login(client).status_code == 303

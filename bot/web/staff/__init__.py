@@ -3,19 +3,32 @@ transcripts, appointments by day and week, alerts, exports, the funnel report an
 
 `routes(app)` returns the Starlette routes over the App (bot.composition); bot/web/app.py mounts
 them. One module per page group adds its routes; base.py holds what they share. Every route
-except the sign-in page and the stylesheet requires a signed-in staff user (base.protected).
+except the sign-in steps and the stylesheet requires a signed-in staff user (base.protected).
 """
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
 from bot.composition import App
-from bot.web.staff import alerts, appointments, audit, auth, exports, intakes, queue, reports, today
+from bot.web.staff import (
+    account,
+    alerts,
+    appointments,
+    audit,
+    auth,
+    exports,
+    intakes,
+    queue,
+    reports,
+    second_factor,
+    today,
+)
 from bot.web.staff.base import StaffDashboard
 
-# Routes reachable without signing in: they show no patient data.
-PUBLIC_PATHS = frozenset({"/staff/login", "/staff/static/staff.css"})
-PAGES = (auth, queue, today, intakes, appointments, alerts, exports, audit, reports)
+# Routes reachable without signing in: they show no patient data (the second-factor pages need
+# the session the password step started, and send others to the sign-in page).
+PUBLIC_PATHS = frozenset({"/staff/login", "/staff/login/code", "/staff/enrol", "/staff/static/staff.css"})
+PAGES = (auth, second_factor, account, queue, today, intakes, appointments, alerts, exports, audit, reports)
 
 
 def routes(app: App) -> list[BaseRoute]:

@@ -17,6 +17,7 @@ async def alerts_page(staff: StaffDashboard, request: Request, user: StaffUserIn
     show_all = request.query_params.get("show") == "all"
 
     def work(db: Session) -> Response:
+        staff.audit(db, request, user.id, "view_alerts", detail="all" if show_all else "open")
         return staff.render(request, "alerts.html", {
             "groups": alerts_by_intake(db, include_resolved=show_all),
             "show_all": show_all,

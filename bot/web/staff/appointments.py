@@ -40,6 +40,7 @@ async def appointments_page(staff: StaffDashboard, request: Request, user: Staff
 
     def work(db: Session) -> Response:
         appointments = appointments_between(db, start, end)
+        staff.audit(db, request, user.id, "view_appointments", detail=f"{mode} of {first.isoformat()}")
         return staff.render(request, "appointments.html", {
             "mode": mode,
             "days": days,

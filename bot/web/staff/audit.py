@@ -23,6 +23,7 @@ async def audit_page(staff: StaffDashboard, request: Request, user: StaffUserInf
     action = (params.get("action") or "").strip()[:64] or None
 
     def work(db: Session) -> Response:
+        staff.audit(db, request, user.id, "view_audit", intake_id, f"action={action}" if action else None)
         rows, total = audit_entries(
             db, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE,
             intake_id=intake_id, action=action,

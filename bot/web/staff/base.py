@@ -1,5 +1,6 @@
 """What every staff page shares: the database and templates, the signed-in user, rendering with
-the open-alert banner, error pages, and the wrappers that gate a route behind sign-in and CSRF
+the open-alert banner, error pages, auditing with the client's address, and the wrappers that gate
+a route behind a live, fully signed-in session (password and second factor), CSRF and the role,
 and add the security headers to every response.
 
 Handlers are module functions `handler(staff, request, user, session)` (see `protected`). Database
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -20,18 +22,22 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from bot.adapters.models import StaffUser
 from bot.composition import App
+from bot.domain.statuses import AuditOutcome
 from bot.services.staff.alerts import open_alert_counts
+from bot.services.staff.audit import record_audit
+from bot.services.staff.sessions import ActiveSession, SessionPolicy, load_session
 from bot.web.staff.filters import make_environment
 from bot.web.staff.security import (
     CSRF_FIELD,
     SessionCookies,
     StaffSession,
     add_security_headers,
+    client_ip,
     csrf_ok,
-    password_fingerprint,
+    over_https,
 )
+from bot.web.staff.throttle import SignInThrottle
 
 T = TypeVar("T")
 FORM_LIMITS = {"max_files": 0, "max_fields": 20}
@@ -48,6 +54,8 @@ class StaffUserInfo:
     id: int
     email: str
     is_admin: bool
+    session_id: int
+    reauthenticated_at: datetime | None = None
 
 
 Page = Callable[["StaffDashboard", Request, StaffUserInfo, StaffSession], Awaitable[Response]]
@@ -70,7 +78,10 @@ class StaffDashboard:
         self.settings = app.settings
         self.profile = app.profile
         self.tz: ZoneInfo = app.profile.timezone
-        self.cookies = SessionCookies(app.settings.require("secret_key"), app.settings.cookie_secure)
+        self.cookies = SessionCookies(app.settings)
+        self.policy = SessionPolicy(idle=timedelta(minutes=app.settings.staff_idle_minutes),
+                                    lifetime=timedelta(hours=app.settings.staff_session_hours))
+        self.throttle = SignInThrottle(app.settings)
         self.env = make_environment(self.tz, self.profile)
 
     async def with_db(self, work: Callable[[Session], T]) -> T:
@@ -82,14 +93,28 @@ class StaffDashboard:
 
         return await run_in_threadpool(run)
 
-    def load_user(self, session: StaffSession | None) -> StaffUserInfo | None:
-        if session is None or session.uid is None:
+    def active_session(self, session: StaffSession | None) -> ActiveSession | None:
+        """The live server-side session of the cookie (its last use moved to now), or None."""
+        if session is None or session.sid is None:
             return None
         with self.app.unit_of_work() as db:
-            user = db.get(StaffUser, session.uid)
-            if user is None or password_fingerprint(user.password_hash) != session.fingerprint:
-                return None
-            return StaffUserInfo(user.id, user.email, bool(user.is_admin))
+            return load_session(db, session.sid, self.policy, self.app.now())
+
+    def load_user(self, session: StaffSession | None) -> StaffUserInfo | None:
+        """The signed-in user: a live session whose second factor is done; None otherwise."""
+        active = self.active_session(session)
+        if active is None or not active.verified:
+            return None
+        return StaffUserInfo(active.user_id, active.email, active.is_admin, active.id, active.reauthenticated_at)
+
+    def ip(self, request: Request) -> str:
+        return client_ip(request, self.settings)
+
+    def audit(self, db: Session, request: Request, user_id: int | None, action: str,
+              intake_id: int | None = None, detail: str | None = None,
+              outcome: AuditOutcome = AuditOutcome.OK) -> None:
+        """An audit entry for this request: who, what, from where (the client's address), outcome."""
+        record_audit(db, user_id, action, intake_id, detail, ip=self.ip(request), outcome=outcome)
 
     def render(
         self,
@@ -133,17 +158,19 @@ class StaffDashboard:
 
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
-            return add_security_headers(await handler(self, request), cacheable=cacheable)
+            response = await handler(self, request)
+            return add_security_headers(response, cacheable=cacheable, https=over_https(request, self.settings))
 
         return endpoint
 
     def protected(self, handler: Page, *, admin: bool = False, api: bool = False):
         """An endpoint for signed-in staff: CSRF on POST, a signed-in user (else 303 to the
-        sign-in page, or 401), and with `admin` an administrator."""
+        sign-in page, or 401), and with `admin` an administrator (a refusal is audited)."""
 
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
-            return add_security_headers(await self._gate(request, handler, admin, api))
+            response = await self._gate(request, handler, admin, api)
+            return add_security_headers(response, https=over_https(request, self.settings))
 
         return endpoint
 
@@ -168,5 +195,7 @@ class StaffDashboard:
                 return JSONResponse({"error": "sign in required"}, status_code=401)
             return PlainTextResponse("Sign in required: /staff/login", status_code=401)
         if admin and not user.is_admin:
+            await self.with_db(lambda db: self.audit(db, request, user.id, "admin_page_refused",
+                                                     detail=request.url.path, outcome=AuditOutcome.DENIED))
             return self.error(request, 403, "This page is for administrators.", user, session)
         return await handler(self, request, user, session)

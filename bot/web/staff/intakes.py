@@ -1,23 +1,21 @@
-"""One intake's pages: the intake with its transcript, status changes (cancelled also cancels its
-booking and mails the patient), assignment, notes, and its FHIR bundle."""
+"""One intake's pages: the intake with its transcript (every view audited), status changes
+(cancelled also cancels its booking and mails the patient), assignment and notes. Its FHIR bundle
+is an export (bot.web.staff.exports)."""
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.adapters.exports import IntakeNotFound, intake_fhir_bundle
 from bot.adapters.transcripts import transcript
 from bot.composition import deliver_outbox
-from bot.domain.statuses import IntakeStatus
+from bot.domain.statuses import AuditOutcome, IntakeStatus
 from bot.services.outbox import queue_cancellation
-from bot.services.staff.audit import record_audit
 from bot.services.staff.errors import InvalidTransition, NotFound, StaleStatus
 from bot.services.staff.intakes import (
     add_note,
@@ -63,10 +61,12 @@ async def intake_page(staff: StaffDashboard, request: Request, user: StaffUserIn
         try:
             view = intake_view(db, intake_id)
         except NotFound:
+            staff.audit(db, request, user.id, "view_intake", intake_id, outcome=AuditOutcome.FAILED)
             return staff.error(request, 404, f"There is no intake #{intake_id}.", user, session,
                                back="/staff")
         turns, transcript_error = _turns(staff, view.intake.conversation_id)
-        record_audit(db, user.id, "view_intake", intake_id)
+        staff.audit(db, request, user.id, "view_intake", intake_id,
+                    detail="transcript unreadable" if transcript_error else None)
         return staff.render(request, "intake.html", {
             "view": view,
             "intake": view.intake,
@@ -150,24 +150,6 @@ async def intake_note(staff: StaffDashboard, request: Request, user: StaffUserIn
     return await staff.with_db(work)
 
 
-async def intake_fhir(staff: StaffDashboard, request: Request, user: StaffUserInfo,
-                      session: StaffSession) -> Response:
-    intake_id = request.path_params["intake_id"]
-
-    def work(db: Session) -> Response:
-        try:
-            bundle = intake_fhir_bundle(db, intake_id, staff.profile)
-        except IntakeNotFound:
-            return JSONResponse({"error": f"no intake {intake_id}"}, status_code=404)
-        record_audit(db, user.id, "export_fhir", intake_id)
-        body = json.dumps(bundle, default=str, ensure_ascii=False, indent=2)
-        return Response(body, media_type="application/fhir+json", headers={
-            "Content-Disposition": f'inline; filename="intake-{intake_id}-fhir.json"',
-        })
-
-    return await staff.with_db(work)
-
-
 def routes(staff: StaffDashboard) -> list[BaseRoute]:
     page = staff.protected
     return [
@@ -179,6 +161,4 @@ def routes(staff: StaffDashboard) -> list[BaseRoute]:
               name="staff_intake_assign"),
         Route("/staff/intakes/{intake_id:int}/notes", page(intake_note), methods=["POST"],
               name="staff_intake_note"),
-        Route("/staff/intakes/{intake_id:int}/fhir.json", page(intake_fhir, api=True),
-              methods=["GET"], name="staff_intake_fhir"),
     ]

@@ -1,5 +1,5 @@
 """The intake queue page (/staff): search and filters, urgent alerts pinned on top, paging, and the
-export of what the filters show."""
+export of what the filters show (for administrators). Every view is audited with its filters."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from bot.services.staff.intakes import staff_choices
 from bot.services.staff.queue import QUEUE_PAGE_SIZE, QueueFilters, queue, safety_flag_values
 from bot.web.staff.base import StaffDashboard, StaffUserInfo, int_param
+from bot.web.staff.exports import describe_filters
 from bot.web.staff.security import StaffSession
 
 
@@ -24,6 +25,7 @@ async def queue_page(staff: StaffDashboard, request: Request, user: StaffUserInf
 
     def work(db: Session) -> Response:
         rows, total = queue(db, filters, staff.tz, limit=size, offset=(page - 1) * size)
+        staff.audit(db, request, user.id, "view_queue", detail=f"{describe_filters(filters)}; page {page}")
         base = filters.as_params()
         return staff.render(request, "queue.html", {
             "rows": rows,

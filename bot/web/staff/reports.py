@@ -17,7 +17,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.domain.funnel import STEPS, FunnelReport, Step
-from bot.services.staff.audit import record_audit
 from bot.services.staff.funnel import report_since, window_start
 from bot.web.staff.base import StaffDashboard, StaffUserInfo, int_param
 from bot.web.staff.charts import funnel_bars, weekly_columns
@@ -73,7 +72,7 @@ async def funnel_page(staff: StaffDashboard, request: Request, user: StaffUserIn
 
     def work(db: Session) -> Response:
         report = _report(staff, db, weeks)
-        record_audit(db, user.id, "view_funnel", detail=f"{weeks} weeks")
+        staff.audit(db, request, user.id, "view_funnel", detail=f"{weeks} weeks")
         steps = [(STEP_LABELS[step], count) for step, count in zip(STEPS, report.totals, strict=True)]
         week_rows = [(f"{monday:%d %b}", counts[0], counts[STEPS.index(Step.BOOKED)])
                      for monday, counts in report.weeks]
@@ -98,7 +97,7 @@ async def funnel_csv(staff: StaffDashboard, request: Request, user: StaffUserInf
 
     def work(db: Session) -> Response:
         text = report_csv(_report(staff, db, weeks), concern_name)
-        record_audit(db, user.id, "export_funnel_csv", detail=f"{weeks} weeks")
+        staff.audit(db, request, user.id, "export_funnel_csv", detail=f"{weeks} weeks")
         stamp = staff.app.now().astimezone(staff.tz).strftime("%Y-%m-%d")
         return Response(text, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="funnel-{stamp}.csv"',

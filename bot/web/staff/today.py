@@ -14,6 +14,7 @@ from bot.web.staff.security import StaffSession
 async def today_page(staff: StaffDashboard, request: Request, user: StaffUserInfo,
                      session: StaffSession) -> Response:
     def work(db: Session) -> Response:
+        staff.audit(db, request, user.id, "view_today")
         return staff.render(request, "today.html", {"today": today_view(db, staff.tz, staff.app.now())},
                             user, session, db=db)
 
