@@ -1,4 +1,4 @@
-"""The staff dashboard (/staff/...): sign-in, the intake queue, the Today page, intake pages with
+"""The staff dashboard (/staff/...): sign-in, the intake queue, the Today page, live chats, intake pages with
 transcripts, appointments by day and week, alerts, exports, the funnel report and the audit log.
 
 `routes(app)` returns the Starlette routes over the App (bot.composition); bot/web/app.py mounts
@@ -10,12 +10,12 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from bot.composition import App
-from bot.web.staff import alerts, appointments, audit, auth, exports, intakes, queue, reports, today
+from bot.web.staff import alerts, appointments, audit, auth, exports, intakes, live, queue, reports, today
 from bot.web.staff.base import StaffDashboard
 
 # Routes reachable without signing in: they show no patient data.
-PUBLIC_PATHS = frozenset({"/staff/login", "/staff/static/staff.css"})
-PAGES = (auth, queue, today, intakes, appointments, alerts, exports, audit, reports)
+PUBLIC_PATHS = frozenset({"/staff/login", "/staff/static/staff.css", "/staff/static/staff-live.js"})
+PAGES = (auth, queue, today, live, intakes, appointments, alerts, exports, audit, reports)
 
 
 def routes(app: App) -> list[BaseRoute]:

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 
 from bot.adapters.models import StaffUser
 from bot.composition import App
+from bot.services.live import waiting_count
 from bot.services.staff.alerts import open_alert_counts
 from bot.web.staff.filters import make_environment
 from bot.web.staff.security import (
@@ -107,6 +108,7 @@ class StaffDashboard:
             "csrf_token": session.csrf if session else "",
             "clinic_name": self.profile.name,
             "alert_counts": open_alert_counts(db) if db is not None else (0, 0),
+            "live_waiting": waiting_count(db) if db is not None else 0,
             "message": MESSAGES.get(request.query_params.get("msg", "")),
             "nav": request.url.path,
         }

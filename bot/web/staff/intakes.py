@@ -16,6 +16,7 @@ from bot.adapters.exports import IntakeNotFound, intake_fhir_bundle
 from bot.adapters.transcripts import transcript
 from bot.composition import deliver_outbox
 from bot.domain.statuses import IntakeStatus
+from bot.services.live import live_lines, with_live_lines
 from bot.services.outbox import queue_cancellation
 from bot.services.staff.audit import record_audit
 from bot.services.staff.errors import InvalidTransition, NotFound, StaleStatus
@@ -31,6 +32,7 @@ from bot.web.staff.base import FORM_LIMITS, StaffDashboard, StaffUserInfo
 from bot.web.staff.security import StaffSession
 
 log = logging.getLogger(__name__)
+TRANSCRIPT_ROLES = {"visitor": "Visitor", "assistant": "Assistant", "system": "Notice"}
 
 
 def _turns(staff: StaffDashboard, conversation_id: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -38,14 +40,16 @@ def _turns(staff: StaffDashboard, conversation_id: str) -> tuple[list[dict[str, 
     try:
         # A unit of work of its own: a failing read must not abort the page's transaction.
         with staff.app.unit_of_work() as db:
-            turns = transcript(db, conversation_id)
+            turns = with_live_lines(transcript(db, conversation_id), live_lines(db, conversation_id))
     except Exception:  # a tracker-store problem must not hide the rest of the intake
         log.exception("could not read the transcript of %s", conversation_id)
         return [], "The transcript could not be read; see the server log."
     return [
         {
             "visitor": turn["role"] == "visitor",
-            "role": "Visitor" if turn["role"] == "visitor" else "Assistant",
+            "kind": turn["role"],
+            "role": TRANSCRIPT_ROLES.get(turn["role"], "Assistant") if turn["role"] != "staff"
+            else f"{turn.get('name') or 'Staff'} (staff)",
             "text": turn["text"],
             "time": turn["time"],
             "buttons": [str(button.get("title") or button.get("payload") or "")
