@@ -277,3 +277,19 @@ def test_an_unanswered_chat_tells_the_visitor_and_starts_the_callback_form(web, 
     assert polled["messages"] == [{"text": english().text("ask.full_name"), "buttons": []}]
     assert fake.triggered == ["human_handoff"]
     assert staff.get("/staff/live/waiting.json").json() == {"waiting": 0}
+
+
+def test_today_lists_the_waiting_chat_and_erasure_removes_live_chats(web, live_app):
+    from bot.services.retention import erase
+
+    _fake, visitor, staff = web
+    say(visitor, "person")
+    say(visitor, "my phone is 818 555 0100")
+    today = staff.get("/staff/today").text
+    assert 'id="today-live"' in today and "/staff/live/" in today
+    intake_id = live_app.transaction(lambda s: s.execute(select(LiveChat.intake_id)).scalar_one(), for_write=False)
+    with live_app.unit_of_work(for_write=True) as session:
+        assert erase(session, intake_id, "test").live_chats == 1
+    with live_app.unit_of_work() as session:
+        assert session.execute(select(LiveMessage)).first() is None
+        assert session.execute(select(LiveChat)).first() is None
