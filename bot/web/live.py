@@ -73,7 +73,8 @@ class LiveRelay:
         return body
 
     async def merged_history(self, conversation_id: str, messages: List[Dict[str, Any]]) -> Dict[str, Any]:
-        """/api/history's messages with the live lines in their place, and the live state."""
+        """/api/history's messages with the live lines in their place, and the live state (only
+        for a conversation that has had a live chat)."""
         lines, update = await self._db(lambda session: (live_lines(session, conversation_id),
                                                         updates(session, conversation_id)))
         extra = [{"role": line.author.value, "name": line.name, "text": line.text, "buttons": [],
@@ -82,4 +83,6 @@ class LiveRelay:
             [*messages, *extra],
             key=lambda message: datetime.fromisoformat(message["time"]).timestamp() if message.get("time") else 0,
         )
+        if update.status is None:  # never handed to staff: the answer is as before live takeover
+            return {"messages": messages}
         return {"messages": merged, "live": live_state(update, max([0, *(line.id for line in lines)]))}
