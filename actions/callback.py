@@ -1,9 +1,15 @@
-"""Talk to a person: a callback request (name, phone, best time) stored for staff."""
+"""Talk to a person: during office hours a live chat with staff (bot.services.live), otherwise a
+callback request (name, phone, best time) stored for staff.
+
+The decision is taken when the callback form starts: its validation action queues the live chat
+and ends the form at once (the form's slots are not asked), and the save action then files
+nothing, since the conversation is in the Live queue."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -12,6 +18,7 @@ from actions.interruptions import visitor_answer
 from bot.domain.statuses import CallbackReason
 from bot.domain.validators import clean_name, clean_phone, phone_in_text
 from bot.services.intake import save_callback
+from bot.services.live import LiveDecision, open_chat, request_person
 from bot.services.outbox import queue_callback
 
 MAX_BEST_TIME_CHARS = 200
@@ -20,6 +27,21 @@ MAX_BEST_TIME_CHARS = 200
 class ValidateCallbackForm(UsesApp, FormValidationAction):
     def name(self) -> Text:
         return "validate_callback_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        """At the form's start (no slot requested yet), a person now if one can be had."""
+        if tracker.get_slot("requested_slot") is None and not tracker.get_slot("safety_flag"):
+            app = self.app
+            with app.unit_of_work(for_write=True) as session:
+                decision = request_person(session, tracker.sender_id, app.profile,
+                                          enabled=app.settings.live_chat, now=app.now())
+            if decision is LiveDecision.QUEUED:
+                self.say(dispatcher, "live.queued")
+                return [SlotSet("requested_slot", None)]  # the form ends without asking anything
+            if decision is LiveDecision.CLOSED:
+                self.say(dispatcher, "live.closed")
+        return await super().run(dispatcher, tracker, domain)
 
     @visitor_answer
     def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -46,6 +68,9 @@ class ActionSaveCallback(UsesApp, Action):
         return "action_save_callback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        with self.app.unit_of_work() as session:
+            if open_chat(session, tracker.sender_id) is not None:
+                return []  # the form ended for a live chat: staff take it from here
         reason = (CallbackReason.ADVERSE_EFFECT_SAME_DAY if tracker.get_slot("safety_flag")
                   else CallbackReason.TALK_TO_PERSON)
         with self.app.unit_of_work(for_write=True) as session:

@@ -138,6 +138,8 @@ class Settings:
     data_keys: Tuple[str, ...] = field(default_factory=tuple)  # Fernet keys, newest first (encrypts)
     lookup_key: Optional[str] = None  # the HMAC key of the equality lookups (reference, phone, e-mail)
     retention_days: int = 365
+    live_chat: bool = True  # "talk to a person" during office hours queues the chat for staff
+    live_wait_seconds: int = 120  # after this long with nobody taking it, a callback is offered instead
 
     @property
     def public_base_url(self) -> str:
@@ -213,4 +215,6 @@ def load_settings() -> Settings:
         data_keys=_keys(env.get("DATA_KEYS") or _dev_secret("data_keys") or ""),
         lookup_key=env.get("LOOKUP_KEY") or _dev_secret("lookup_key"),
         retention_days=_int("RETENTION_DAYS", 365),
+        live_chat=os.environ.get("LIVE_CHAT", "true").strip().lower() in ("1", "true", "yes", "on"),
+        live_wait_seconds=_int("LIVE_WAIT_SECONDS", 120),
     )

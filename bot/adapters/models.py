@@ -29,6 +29,8 @@ from bot.domain.statuses import (
     CallbackReason,
     CallbackStatus,
     IntakeStatus,
+    LiveAuthor,
+    LiveChatStatus,
     MailKind,
     OutboxStatus,
     StaffRole,
@@ -290,6 +292,51 @@ class OutboxMessage(Base):
     sent_at = Column(UTCDateTime)
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+class LiveChat(Base):
+    """A visitor's conversation handed to staff (bot.services.live). While it is waiting or taken
+    the gateway keeps the visitor's messages here instead of passing them to Rasa; the partial
+    unique index allows one such open chat per conversation, whoever races to open it."""
+
+    __tablename__ = "live_chats"
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    intake_id = Column(Integer, ForeignKey("intakes.id", ondelete="SET NULL"))
+    status = Column(StrEnumType(LiveChatStatus, 16), nullable=False, default=LiveChatStatus.WAITING)
+    requested_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    taken_by_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    taken_at = Column(UTCDateTime)
+    ended_at = Column(UTCDateTime)
+
+    intake = relationship("Intake")
+    taken_by = relationship("StaffUser")
+    messages = relationship("LiveMessage", back_populates="chat", order_by="LiveMessage.id")
+
+    __table_args__ = (
+        Index(
+            "uq_live_chats_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'taken')"),
+            postgresql_where=text("status IN ('waiting', 'taken')"),
+        ),
+    )
+
+
+class LiveMessage(Base):
+    """One line of a live chat; a staff line keeps the name shown for its author when written."""
+
+    __tablename__ = "live_messages"
+    id = Column(Integer, primary_key=True)
+    chat_id = Column(Integer, ForeignKey("live_chats.id", ondelete="CASCADE"), nullable=False, index=True)
+    author = Column(StrEnumType(LiveAuthor, 16), nullable=False)
+    staff_user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    author_name = Column(String(120))
+    text = Column(EncryptedText, nullable=False)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    chat = relationship("LiveChat", back_populates="messages")
+
+
 def hash_contact(contact: Contact, cipher: DataCipher) -> None:
     contact.phone_hash = cipher.lookup_hash(Lookup.PHONE, contact.phone) if contact.phone else None
     contact.email_hash = cipher.lookup_hash(Lookup.EMAIL, contact.email) if contact.email else None

@@ -100,6 +100,19 @@ class RasaClient:
         return [event for event in events if isinstance(event, dict)]
 
 
+    async def trigger_intent(self, conversation_id: str, intent: str) -> List[Dict[str, Any]]:
+        """Run the assistant as if the visitor had said `intent` (the live takeover starts the
+        callback form this way); its raw replies, as the REST channel gives them."""
+        body = await self._request(
+            "POST", f"/conversations/{conversation_id}/trigger_intent",
+            params={"token": self.token, "output_channel": "collector"}, json={"name": intent, "entities": {}},
+        )
+        messages = body.get("messages") if isinstance(body, dict) else None
+        if not isinstance(messages, list):
+            raise RasaUnavailable("trigger_intent answer has no messages")
+        return [item for item in messages if isinstance(item, dict)]
+
+
 def _append(items: List[Dict[str, Any]], text: Any, buttons: List[Dict[str, str]], **extra: Any) -> None:
     """Add one message; buttons without text join the previous message (or an empty-text one)."""
     has_text = isinstance(text, str) and text.strip() != ""

@@ -86,6 +86,27 @@ class CallbackReason(StrEnum):
     ADVERSE_EFFECT_SAME_DAY = "adverse_effect_same_day"
 
 
+class LiveChatStatus(StrEnum):
+    """A live takeover (bot.services.live): `waiting` for staff, `taken` by one, then
+    `handed_back` to the assistant, or `expired` when nobody took it in time."""
+
+    WAITING = "waiting"
+    TAKEN = "taken"
+    HANDED_BACK = "handed_back"
+    EXPIRED = "expired"
+
+
+OPEN_LIVE_STATUSES = (LiveChatStatus.WAITING, LiveChatStatus.TAKEN)
+
+
+class LiveAuthor(StrEnum):
+    """Who wrote a live message: the visitor, a staff member, or the product (a notice)."""
+
+    VISITOR = "visitor"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
 class Consent(StrEnum):
     """The `consent` slot."""
 

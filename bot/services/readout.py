@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.adapters.models import Appointment, Contact, Intake, ScreeningAnswer
 from bot.adapters.transcripts import transcript
 from bot.domain.statuses import AppointmentStatus
+from bot.services.live import live_lines, with_live_lines
 
 _FULL = (
     selectinload(Intake.contact),
@@ -259,8 +260,10 @@ def intake_detail(session: Session, intake_id: int, profile) -> dict[str, Any] |
         ],
         "transcript": [
             {"role": entry["role"], "text": entry["text"], "time": _local(entry["time"], tz),
-             "buttons": [{"title": b.get("title"), "payload": b.get("payload")} for b in entry["buttons"]]}
-            for entry in transcript(session, intake.conversation_id)
+             "buttons": [{"title": b.get("title"), "payload": b.get("payload")} for b in entry["buttons"]],
+             **({"name": entry["name"]} if entry.get("name") else {})}  # a staff member's, in a live chat
+            for entry in with_live_lines(transcript(session, intake.conversation_id),
+                                         live_lines(session, intake.conversation_id))
         ],
     }
 

@@ -5,7 +5,8 @@ operator; the audit log records that it happened, never what was removed.
 An intake expires when nothing has happened on it since the cut-off: its last change, its
 appointments' end and its conversation's last event are all older. Its screening answers,
 appointments, callbacks, alerts, notes and status changes go with it (foreign keys cascade), then
-its contact and its conversation's events. Conversations with no intake expire the same way.
+its contact, its conversation's events and its live chats with staff (bot.services.live).
+Conversations with no intake expire the same way.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.adapters.models import (
     CallbackRequest,
     Contact,
     Intake,
+    LiveChat,
     OutboxMessage,
     ScreeningAnswer,
     StaffNote,
@@ -47,6 +49,7 @@ class Removal:
     conversations: int = 0  # conversations whose tracker events go
     events: int = 0
     outbox_messages: int = 0  # mail to or about the visitor, sent or not
+    live_chats: int = 0  # chats with staff, their messages with them
 
     def summary(self) -> str:
         return ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in asdict(self).items())
@@ -106,6 +109,7 @@ def _remove(session: Session, intake_ids: List[int], senders: Set[str], activity
         conversations=len(senders & set(activity)),
         events=count_events(session, sorted(senders)),
         outbox_messages=len(_outbox_of(session, intake_ids)),
+        live_chats=_count(session, LiveChat.conversation_id, sorted(senders)),
     )
     if dry_run:
         return removal
@@ -116,6 +120,9 @@ def _remove(session: Session, intake_ids: List[int], senders: Set[str], activity
         session.execute(delete(Intake).where(Intake.id.in_(chunk)).execution_options(synchronize_session=False))
     for chunk in _chunks(sorted(contact_ids)):
         session.execute(delete(Contact).where(Contact.id.in_(chunk)).execution_options(synchronize_session=False))
+    for chunk in _chunks(sorted(senders)):  # their messages cascade
+        session.execute(delete(LiveChat).where(LiveChat.conversation_id.in_(chunk))
+                        .execution_options(synchronize_session=False))
     delete_conversations(session, sorted(senders))
     session.expire_all()
     return removal

@@ -35,6 +35,7 @@ from bot.adapters.rasa_api import (
 )
 from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, offered_buttons
 from bot.composition import App
+from bot.web.live import LiveRelay
 from bot.web.offers import OfferedPayloads
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.sessions import (
@@ -122,6 +123,7 @@ class Gateway:
         self.wording = app.wording
         self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
         self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
+        self.live = LiveRelay(app, self.rasa)
         self.offers = OfferedPayloads()
         self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
         self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
@@ -157,6 +159,7 @@ class Gateway:
                                                   "DELETE": self.end_frame_session})),
             Route("/api/chat", api(self, {"POST": self.chat})),
             Route("/api/history", api(self, {"GET": self.history})),
+            Route("/api/live", api(self, {"GET": self.live_updates})),
             Route("/api/config", api(self, {"GET": self.config})),
             Route("/api/{rest:path}", api(self, {}, not_found=True)),
         ]
@@ -286,15 +289,21 @@ class Gateway:
             return request.cookies.get(cookie_name(self._secure(request)), "")
         raise InvalidSession("no bearer token")
 
-    def _visitor(self, request: Request) -> str:
-        """Check both limits and the token; record the request; the session id."""
+    def _visitor_polling(self, request: Request) -> str:
+        """The session id of a live poll: the token is checked, but a poll (one a second while
+        staff have the chat) does not count against the message limits."""
         ip = self.client_address(request)
         self._check_ip(ip)
         try:
-            session_id = self.tokens.verify(self._token(request))
+            return self.tokens.verify(self._token(request))
         except InvalidSession:
             self.ip_limiter.hit(ip)  # failed attempts count against the address too
             raise ApiError(401, MSG_SESSION, headers={"WWW-Authenticate": 'Bearer realm="chat"'}) from None
+
+    def _visitor(self, request: Request) -> str:
+        """Check both limits and the token; record the request; the session id."""
+        ip = self.client_address(request)
+        session_id = self._visitor_polling(request)
         retry = self.session_limiter.retry_after(session_id)
         if retry is not None:
             raise self._too_many(retry)
@@ -389,6 +398,9 @@ class Gateway:
         session_id = self._visitor(request)
         message = await self._message(request)
         conversation_id = self.tokens.conversation_id(session_id)
+        live = await self.live.keep_visitor_message(conversation_id, message)
+        if live is not None:  # staff have this conversation: the assistant stays quiet
+            return JSONResponse({"messages": [], "live": live})
         text = await self._guard_intent(conversation_id, message)
         ip = self.client_address(request)
         # The address has booked its share this hour: the booking action books nothing this turn.
@@ -405,7 +417,8 @@ class Gateway:
             self.booking_limiter.hit(ip)
         if not messages:  # Rasa lost the turn (e.g. the action server was restarting): say so
             messages = [{"text": self.wording.text("no_reply"), "buttons": []}]
-        return JSONResponse({"messages": messages})
+        live = await self.live.state_after_turn(conversation_id)
+        return JSONResponse({"messages": messages, **({"live": live} if live else {})})
 
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
@@ -414,7 +427,15 @@ class Gateway:
         for message in messages:  # a suggested question the visitor chose: shown as its title
             if message["role"] == "visitor" and message["text"] in self.greeting_buttons:
                 message["text"] = self.greeting_buttons[message["text"]]
-        return JSONResponse({"messages": messages})
+        conversation_id = self.tokens.conversation_id(session_id)
+        return JSONResponse(await self.live.merged_history(conversation_id, messages))
+
+    async def live_updates(self, request: Request) -> Response:
+        """Staff lines and notices of the conversation's live chat after `after` (the widget polls)."""
+        session_id = self._visitor_polling(request)
+        after = request.query_params.get("after", "0")
+        cursor = int(after) if after.isdigit() and len(after) < 12 else 0
+        return JSONResponse(await self.live.poll(self.tokens.conversation_id(session_id), cursor))
 
     async def config(self, request: Request) -> Response:
         """What the widget shows before the first message: who it is talking for, the greeting with

@@ -9,9 +9,10 @@ the staff browser tests.
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Iterator
 
 import httpx
 import pytest
@@ -53,10 +54,19 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Stack:
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    # Live takeover (bot.services.live) is off here: "talk to a person" files a callback whatever
+    # the time of day; tests/e2e/test_live_takeover_browser.py starts a stack of its own with it on.
+    with running_stack(tmp_path_factory.mktemp("stack"), {"LIVE_CHAT": "false"}) as started:
+        yield started
+
+
+@contextmanager
+def running_stack(workdir: Path, extra_env: Dict[str, str]) -> Iterator[Stack]:
+    """The whole assistant on free ports over a fresh SQLite database in `workdir`, with the
+    test settings below plus `extra_env`."""
     if not MODEL_FILE.exists():
         pytest.fail(f"{MODEL_FILE} is missing: run `make train` first (make test does)")
-    workdir = tmp_path_factory.mktemp("stack")
     stack_database = f"sqlite:///{workdir / 'clinic.db'}"
     upgrade(stack_database)
     overrides = {
@@ -78,6 +88,7 @@ def stack(tmp_path_factory) -> Stack:
         "BOOKING_MAX_ACTIVE_PER_CONTACT": "0",
         "DATA_KEYS": ",".join(TEST_DATA_KEYS),
         "LOOKUP_KEY": TEST_LOOKUP_KEY,
+        **extra_env,
     }
     with pytest.MonkeyPatch.context() as patch:
         for key, value in overrides.items():

@@ -9,10 +9,15 @@ the rate limiter alone in tests/unit/test_rate_limit.py.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -22,6 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from bot.adapters.migrate import upgrade
 from bot.adapters.rasa_api import history_from_events, normalise_replies
 from bot.adapters.rasa_events import offered_buttons
 from bot.composition import build_app
@@ -40,9 +46,20 @@ AREA_BUTTONS = [
 ]
 
 
+@lru_cache(maxsize=1)
+def gateway_database() -> str:
+    """A migrated SQLite database the gateway tests share (the gateway keeps live-takeover messages
+    there; conversation ids are random per session, so tests never meet)."""
+    folder = Path(tempfile.mkdtemp(prefix="gateway-db-"))
+    atexit.register(shutil.rmtree, folder, True)
+    url = f"sqlite:///{folder / 'clinic.db'}"
+    upgrade(url)
+    return url
+
+
 def make_settings(rasa_url: str, **overrides: Any) -> Settings:
     base = Settings(
-        database_url="sqlite://",
+        database_url=gateway_database(),
         clinic_profile=PROJECT_ROOT / "clinic" / "profile.yml",
         rasa_url=rasa_url,
         rasa_port=0,

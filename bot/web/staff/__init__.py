@@ -1,4 +1,4 @@
-"""The staff dashboard (/staff/...): sign-in, the intake queue, the Today page, intake pages with
+"""The staff dashboard (/staff/...): sign-in, the intake queue, the Today page, live chats, intake pages with
 transcripts, appointments by day and week, alerts, exports, the funnel report and the audit log.
 
 `routes(app)` returns the Starlette routes over the App (bot.composition); bot/web/app.py mounts
@@ -18,6 +18,7 @@ from bot.web.staff import (
     auth,
     exports,
     intakes,
+    live,
     queue,
     reports,
     second_factor,
@@ -27,8 +28,9 @@ from bot.web.staff.base import StaffDashboard
 
 # Routes reachable without signing in: they show no patient data (the second-factor pages need
 # the session the password step started, and send others to the sign-in page).
-PUBLIC_PATHS = frozenset({"/staff/login", "/staff/login/code", "/staff/enrol", "/staff/static/staff.css"})
-PAGES = (auth, second_factor, account, queue, today, intakes, appointments, alerts, exports, audit, reports)
+PUBLIC_PATHS = frozenset({"/staff/login", "/staff/login/code", "/staff/enrol", "/staff/static/staff.css",
+                          "/staff/static/staff-live.js"})
+PAGES = (auth, second_factor, account, queue, today, live, intakes, appointments, alerts, exports, audit, reports)
 
 
 def routes(app: App) -> list[BaseRoute]:

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 
 from bot.composition import App
 from bot.domain.statuses import AuditOutcome
+from bot.services.live import waiting_count
 from bot.services.staff.alerts import open_alert_counts
 from bot.services.staff.audit import record_audit
 from bot.services.staff.sessions import ActiveSession, SessionPolicy, load_session
@@ -132,6 +133,7 @@ class StaffDashboard:
             "csrf_token": session.csrf if session else "",
             "clinic_name": self.profile.name,
             "alert_counts": open_alert_counts(db) if db is not None else (0, 0),
+            "live_waiting": waiting_count(db) if db is not None else 0,
             "message": MESSAGES.get(request.query_params.get("msg", "")),
             "nav": request.url.path,
         }

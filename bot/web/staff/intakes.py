@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from bot.adapters.transcripts import transcript
 from bot.composition import deliver_outbox
 from bot.domain.statuses import AuditOutcome, IntakeStatus
+from bot.services.live import live_lines, with_live_lines
 from bot.services.outbox import queue_cancellation
 from bot.services.staff.errors import InvalidTransition, NotFound, StaleStatus
 from bot.services.staff.intakes import (
@@ -29,6 +30,7 @@ from bot.web.staff.base import FORM_LIMITS, StaffDashboard, StaffUserInfo
 from bot.web.staff.security import StaffSession
 
 log = logging.getLogger(__name__)
+TRANSCRIPT_ROLES = {"visitor": "Visitor", "assistant": "Assistant", "system": "Notice"}
 
 
 def _turns(staff: StaffDashboard, conversation_id: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -36,14 +38,16 @@ def _turns(staff: StaffDashboard, conversation_id: str) -> tuple[list[dict[str, 
     try:
         # A unit of work of its own: a failing read must not abort the page's transaction.
         with staff.app.unit_of_work() as db:
-            turns = transcript(db, conversation_id)
+            turns = with_live_lines(transcript(db, conversation_id), live_lines(db, conversation_id))
     except Exception:  # a tracker-store problem must not hide the rest of the intake
         log.exception("could not read the transcript of %s", conversation_id)
         return [], "The transcript could not be read; see the server log."
     return [
         {
             "visitor": turn["role"] == "visitor",
-            "role": "Visitor" if turn["role"] == "visitor" else "Assistant",
+            "kind": turn["role"],
+            "role": TRANSCRIPT_ROLES.get(turn["role"], "Assistant") if turn["role"] != "staff"
+            else f"{turn.get('name') or 'Staff'} (staff)",
             "text": turn["text"],
             "time": turn["time"],
             "buttons": [str(button.get("title") or button.get("payload") or "")

@@ -262,7 +262,7 @@
   function addMessage(role, text, time, alert) {
     var item = el("div", { class: "msg " + role }, [
       el("span", { class: "sr-only", text: role === "visitor" ? "You said: " : "Assistant: " }),
-      role === "visitor" ? el("p", { class: "bubble", text: text }) : assistantBubble(text, alert),
+      role === "assistant" ? assistantBubble(text, alert) : el("p", { class: "bubble", text: text }),
     ]);
     if (role !== "visitor" && dialog.hidden) setUnread(unread() + 1);
     if (time) {
@@ -272,6 +272,49 @@
     log.appendChild(item);
     scrollDown();
     return item;
+  }
+
+  // A staff member's line in a live chat, under their name.
+  function addStaffMessage(name, text, time) {
+    var item = addMessage("staff", text, time);
+    item.insertBefore(el("span", { class: "who", "aria-hidden": "true", text: name || "Staff" }), item.children[1]);
+    item.firstChild.textContent = (name || "Staff") + " said: ";
+    return item;
+  }
+
+  // One line of a live chat: a staff reply, a notice (shown as the assistant's), or the visitor's own.
+  function addLiveLine(line) {
+    if (line.role === "staff") return addStaffMessage(line.name, line.text, line.time);
+    return addMessage(line.role === "visitor" ? "visitor" : "assistant", line.text, line.time);
+  }
+
+  // ---- live takeover: while staff have the chat, their lines are polled every second ---------
+  var liveAfter = 0; // the last live line shown
+  var liveTimer = null;
+
+  function followLive(live) {
+    if (!live || !live.open) return;
+    if (live.after > liveAfter) liveAfter = live.after;
+    if (!liveTimer) liveTimer = window.setTimeout(pollLive, 1000);
+  }
+
+  async function pollLive() {
+    var open = true;
+    try {
+      var data = await call("live?after=" + liveAfter, {});
+      await loadConfig();
+      var first = null;
+      (data.lines || []).forEach(function (line) {
+        first = first || addLiveLine(line);
+        if (line.id > liveAfter) liveAfter = line.id;
+      });
+      first = renderAssistant(data.messages, true) || first;
+      if (first) scrollToReply(first);
+      open = data.open === true;
+    } catch (err) {
+      if (err.status === 401) open = false;
+    }
+    liveTimer = open ? window.setTimeout(pollLive, 1000) : null;
   }
 
   function addNote(text) {
@@ -504,12 +547,15 @@
       messages.forEach(function (message, index) {
         if (message.role === "visitor") {
           addMessage("visitor", message.text, message.time);
+        } else if (message.role === "staff" || message.role === "system") {
+          addLiveLine(message);
         } else {
           renderAssistant([message], index > lastVisitor);
         }
       });
       historyLoaded = true;
       showGreeting();
+      followLive(data.live);
     } catch (err) {
       if (err.status === 401) {
         forgetSession(); // expired: the next message starts a new conversation
@@ -536,6 +582,7 @@
       var data = await call("chat", { method: "POST", body: { message: payload } });
       await loadConfig();
       scrollToReply(renderAssistant(data.messages, true));
+      followLive(data.live);
     } catch (err) {
       bubble.remove();
       if (typed) {
