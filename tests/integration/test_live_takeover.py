@@ -253,6 +253,7 @@ def test_staff_take_reply_and_hand_back_through_the_web(web, live_app):
     assert visitor.get("/api/live", params={"after": polled["after"]}).json()["lines"] == []
     lines = staff.get(f"/staff/live/{chat_id}/lines.json").json()["lines"]
     assert [line["role"] for line in lines] == ["visitor", "staff"]
+    assert all(line["shown"].endswith(("PST", "PDT")) for line in lines)  # the clinic's time, as the page shows
 
     assert staff.post(f"/staff/live/{chat_id}/hand-back", data={"csrf_token": csrf}).status_code == 303
     polled = visitor.get("/api/live", params={"after": polled["after"]}).json()

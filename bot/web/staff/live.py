@@ -124,7 +124,9 @@ async def chat_lines(staff: StaffDashboard, request: Request, user: StaffUserInf
         except NotFound:
             return JSONResponse({"error": "not found"}, status_code=404)
         lines = live_lines_of_chat(db, chat_id, after)
-        return JSONResponse({"status": chat.status.value, "lines": [line.as_json() for line in lines]})
+        shown = staff.env.filters["datetime"]  # the clinic's time, as the page itself shows it
+        return JSONResponse({"status": chat.status.value,
+                             "lines": [{**line.as_json(), "shown": shown(line.at)} for line in lines]})
 
     return await staff.with_db(work)
 

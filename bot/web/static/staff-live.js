@@ -44,7 +44,7 @@
     who.textContent = line.role === "staff" ? line.name || "Staff" : line.role.charAt(0).toUpperCase() + line.role.slice(1);
     var when = document.createElement("span");
     when.className = "when";
-    when.textContent = new Date(line.time).toLocaleTimeString();
+    when.textContent = line.shown || line.time;  // the clinic's time, formatted by the server
     meta.appendChild(who);
     meta.appendChild(document.createTextNode(" "));
     meta.appendChild(when);
