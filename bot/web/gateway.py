@@ -324,7 +324,7 @@ class Gateway:
         if not isinstance(data, dict) or "message" not in data:
             raise ApiError(400, f"The request has no message. {MSG_BODY}")
         message = data["message"]
-        if not isinstance(message, str):
+        if not isinstance(message, str) or not _encodable(message):  # a lone surrogate ("\\ud800") is no text
             raise ApiError(400, f"The message must be text. {MSG_BODY}")
         message = _CONTROL_CHARS.sub("", message.replace("\r\n", "\n")).strip()
         if not message:
@@ -442,6 +442,15 @@ class Gateway:
             }
         )
 
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` can be sent on as UTF-8: JSON escapes can spell lone surrogates, which cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def routes(app: App) -> List[BaseRoute]:
