@@ -9,9 +9,10 @@ the staff browser tests.
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Iterator
 
 import httpx
 import pytest
@@ -52,11 +53,12 @@ class Stack:
         return response.json()
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Stack:
+@contextmanager
+def started_stack(workdir: Path, **limits: str) -> Iterator[Stack]:
+    """Rasa, the action server and the web service on free ports over a fresh SQLite database in
+    `workdir`, with the fixed test data keys; `limits` are more settings (name: value) to override."""
     if not MODEL_FILE.exists():
         pytest.fail(f"{MODEL_FILE} is missing: run `make train` first (make test does)")
-    workdir = tmp_path_factory.mktemp("stack")
     stack_database = f"sqlite:///{workdir / 'clinic.db'}"
     upgrade(stack_database)
     overrides = {
@@ -70,14 +72,9 @@ def stack(tmp_path_factory) -> Stack:
         "RASA_TOKEN": secrets.token_hex(16),
         "SECRET_KEY": secrets.token_hex(16),
         "ACTIONS_TOKEN": secrets.token_hex(16),
-        # The e2e tier and the scenario suite are many visitors from one address, several booking
-        # with the same test phone numbers: the abuse limits (tested in tests/integration:
-        # test_gateway_abuse.py, test_booking_limits.py) are off for this shared stack.
-        "CHAT_SESSIONS_PER_IP": "0",
-        "CHAT_BOOKINGS_PER_IP": "0",
-        "BOOKING_MAX_ACTIVE_PER_CONTACT": "0",
         "DATA_KEYS": ",".join(TEST_DATA_KEYS),
         "LOOKUP_KEY": TEST_LOOKUP_KEY,
+        **limits,
     }
     with pytest.MonkeyPatch.context() as patch:
         for key, value in overrides.items():
@@ -93,3 +90,12 @@ def stack(tmp_path_factory) -> Stack:
     finally:
         stop(children)
 
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    # The e2e tier and the scenario suite are many visitors from one address, several booking
+    # with the same test phone numbers: the abuse limits (tested in tests/integration:
+    # test_gateway_abuse.py, test_booking_limits.py) are off for this shared stack.
+    with started_stack(tmp_path_factory.mktemp("stack"), CHAT_SESSIONS_PER_IP="0", CHAT_BOOKINGS_PER_IP="0",
+                       BOOKING_MAX_ACTIVE_PER_CONTACT="0") as running:
+        yield running
