@@ -18,6 +18,8 @@ ALERT_FIELD = "alert"
 # booked enough, and the booking action then books nothing (docs/chat-api.md).
 BOOKED_FIELD = "booked"
 BOOKINGS_BLOCKED_FIELD = "bookings_blocked"
+# Rasa's core fallback action (config.yml's RulePolicy), run when no rule or story fits a message.
+CORE_FALLBACK_ACTION = "action_default_fallback"
 
 
 def alert_payload() -> Dict[str, Any]:
@@ -103,6 +105,13 @@ def since_visitor_spoke(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]
             break
         turn.append(event)
     return turn[::-1]
+
+
+def fell_back(events: Iterable[Dict[str, Any]]) -> bool:
+    """Whether the visitor's latest message got Rasa's core fallback (config.yml's RulePolicy: no rule
+    or story fits), which says nothing: the domain has no `utter_default`."""
+    return any(event.get("event") == "action" and event.get("name") == CORE_FALLBACK_ACTION
+               for event in since_visitor_spoke(events))
 
 
 def offered_within(events: Iterable[Dict[str, Any]], payload: str, visitor_turns: int) -> bool:

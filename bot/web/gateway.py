@@ -33,7 +33,7 @@ from bot.adapters.rasa_api import (
     history_from_events,
     normalise_replies,
 )
-from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, offered_buttons
+from bot.adapters.rasa_events import bookings_blocked_metadata, fell_back, is_booked, offered_buttons
 from bot.composition import App
 from bot.web.offers import OfferedPayloads
 from bot.web.ratelimit import SlidingWindowLimiter
@@ -397,15 +397,26 @@ class Gateway:
         self.offers.begin(conversation_id)
         try:
             replies = await self.rasa.send(conversation_id, text, bookings_blocked_metadata() if blocked else None)
-            messages = normalise_replies(replies)
+            messages = normalise_replies(replies) or await self._unanswered(conversation_id)
         finally:
             payloads = [b["payload"] for m in messages for b in m["buttons"]] if messages else None
             self.offers.settle(conversation_id, payloads)
         if any(is_booked(reply.get("custom")) for reply in replies):
             self.booking_limiter.hit(ip)
-        if not messages:  # Rasa lost the turn (e.g. the action server was restarting): say so
-            messages = [{"text": self.wording.text("no_reply"), "buttons": []}]
         return JSONResponse({"messages": messages})
+
+    async def _unanswered(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """What to say when Rasa said nothing. Its core fallback (no rule or story fits the message:
+        SQL, template syntax, odd words) is silent, so the visitor is told they were not understood,
+        with ways forward; otherwise Rasa lost the turn (e.g. the action server was restarting)."""
+        try:
+            not_understood = fell_back(await self.rasa.events(conversation_id))
+        except RasaUnavailable:
+            not_understood = False
+        if not_understood:
+            return [{"text": self.wording.text("misunderstood.not_understood"),
+                     "buttons": self.wording.buttons("misunderstood.ways_forward")}]
+        return [{"text": self.wording.text("no_reply"), "buttons": []}]
 
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
