@@ -21,6 +21,7 @@ import actions.callback
 import actions.emergency
 import actions.manage
 import actions.screening
+from actions.callback import ActionSaveCallback, ValidateCallbackForm
 from bot.adapters.migrate import upgrade
 from bot.composition import build_app
 from bot.services.intake import record_consent
@@ -103,3 +104,14 @@ def test_a_validator_never_raises_and_sets_known_slots_only(app, cls, slot):
             assert not markup_in_reply(message.get("text") or ""), (value, message["text"])
 
     check()
+
+
+@pytest.mark.parametrize("markup", corpus.HTML)
+def test_the_callback_confirmation_never_repeats_the_visitors_markup(app, markup):
+    """Issue #12 fuzzing: the best time to call is repeated in the confirmation; it repeated markup."""
+    events, messages = asyncio.run(_validate(ValidateCallbackForm(app), "callback_time", f"after 5 {markup}", "inform"))
+    slots = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+    tracker = make_tracker("prop-callback", {"full_name": "Casey Fuzzer", "callback_phone": "+18185550142",
+                                             "callback_time": slots["callback_time"]})
+    _, said = asyncio.run(run(ActionSaveCallback(app), tracker))
+    assert said and not any(markup_in_reply(message["text"]) for message in said + messages), said

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.domain.validators import (
     Invalid,
+    clean_best_time,
     clean_contact,
     clean_email,
     clean_name,
@@ -90,3 +91,12 @@ def test_clean_contact_reads_back_what_it_describes(text):
 def test_introduced_name_is_a_clean_name_or_none(text):
     name = introduced_name(text)
     assert name is None or clean_name(name) == name
+
+
+@PROPERTIES
+@given(TEXTS)
+def test_clean_best_time_is_tidy_words_without_markup(text):
+    best_time = outcome(clean_best_time, text)
+    if not isinstance(best_time, Invalid):
+        assert "<" not in best_time and ">" not in best_time and 2 <= len(best_time) <= 200
+        assert clean_best_time(best_time) == best_time
