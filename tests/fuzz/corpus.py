@@ -184,7 +184,7 @@ def _long(rng: random.Random, max_chars: int) -> FuzzMessage:
     if roll < 0.7:  # over the limit: refused before Rasa
         length = rng.choice([max_chars + 1, max_chars + 50, max_chars * 3, max_chars * 20])
         unit = rng.choice(["a", "sweat ", "😀", "é", "<b>x</b>", "' OR 1=1 "])
-        return FuzzMessage("long", TOO_LONG, text=(unit * length)[:length])
+        return FuzzMessage("long", TOO_LONG, text=(unit * length)[:length - 1] + "x")  # too long once stripped
     if roll < 0.8:  # a body far too large to hold a message (the gateway stops reading it)
         return FuzzMessage("long", TOO_LONG, text="x" * (max_chars * 40))
     length = rng.choice([max_chars, max_chars - 1, max_chars // 2])
@@ -207,6 +207,7 @@ def _invalid_utf8(rng: random.Random, max_chars: int) -> FuzzMessage:
     if roll < 0.8:  # valid JSON, but a lone surrogate: not text that UTF-8 can hold
         escape = rng.choice(["\\ud800", "\\udfff", "\\udc00abc", "\\ud83d", "abc\\ud83d"])
         return FuzzMessage("invalid_utf8", NOT_TEXT, body=f'{{"message": "hi {escape} there"}}'.encode())
+    # Bodies that are no message at all.
     body = rng.choice([b"\xff" * 20, b'{"message": ', b"message=hello", b"\x00\x00\x00",
                        b'{"message": ["a"]}', b'{"message": null}', b'["message"]', b'{"message": 12}'])
     return FuzzMessage("invalid_utf8", NOT_TEXT, body=body)

@@ -233,7 +233,8 @@ def test_staff_pages_show_the_fuzzed_conversations_escaped(fuzz_stack, fuzzed):
              "/staff?status=new", "/staff?" + urlencode({"q": corpus.HTML[0]}),
              *(f"/staff/intakes/{intake_id}" for intake_id in intake_ids)]
     problems, shown = [], 0
-    with _signed_in(fuzz_stack) as http:
+    http = _signed_in(fuzz_stack)
+    try:
         queue_pages = 0
         while pages:
             path = pages.pop(0)
@@ -245,5 +246,7 @@ def test_staff_pages_show_the_fuzzed_conversations_escaped(fuzz_stack, fuzzed):
             if path.split("?")[0] == "/staff" and older and queue_pages < 100:  # every page of the queue
                 pages.append(older.group(1).replace("&amp;", "&"))
                 queue_pages += 1
+    finally:
+        http.close()
     assert not problems, "\n".join(problems[:30])
     assert shown, "no page showed any of the visitors' markup (as text): the check had nothing to find"
