@@ -20,6 +20,7 @@ BOOKED_FIELD = "booked"
 BOOKINGS_BLOCKED_FIELD = "bookings_blocked"
 # Rasa's core fallback action (config.yml's RulePolicy), run when no rule or story fits a message.
 CORE_FALLBACK_ACTION = "action_default_fallback"
+LISTEN_ACTION = "action_listen"
 
 
 def alert_payload() -> Dict[str, Any]:
@@ -107,11 +108,12 @@ def since_visitor_spoke(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]
     return turn[::-1]
 
 
-def fell_back(events: Iterable[Dict[str, Any]]) -> bool:
-    """Whether the visitor's latest message got Rasa's core fallback (config.yml's RulePolicy: no rule
-    or story fits), which says nothing: the domain has no `utter_default`."""
-    return any(event.get("event") == "action" and event.get("name") == CORE_FALLBACK_ACTION
-               for event in since_visitor_spoke(events))
+def not_acted_on(events: Iterable[Dict[str, Any]]) -> bool:
+    """Whether Rasa chose to say nothing to the visitor's latest message: its core fallback ran
+    (config.yml's RulePolicy: no rule or story fits; silent, since the domain has no `utter_default`)
+    or the policies went straight back to listening. A turn lost to a failing action shows that action."""
+    actions = {event.get("name") for event in since_visitor_spoke(events) if event.get("event") == "action"}
+    return actions <= {CORE_FALLBACK_ACTION, LISTEN_ACTION}
 
 
 def offered_within(events: Iterable[Dict[str, Any]], payload: str, visitor_turns: int) -> bool:

@@ -33,7 +33,7 @@ from bot.adapters.rasa_api import (
     history_from_events,
     normalise_replies,
 )
-from bot.adapters.rasa_events import bookings_blocked_metadata, fell_back, is_booked, offered_buttons
+from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, not_acted_on, offered_buttons
 from bot.composition import App
 from bot.web.offers import OfferedPayloads
 from bot.web.ratelimit import SlidingWindowLimiter
@@ -406,11 +406,12 @@ class Gateway:
         return JSONResponse({"messages": messages})
 
     async def _unanswered(self, conversation_id: str) -> List[Dict[str, Any]]:
-        """What to say when Rasa said nothing. Its core fallback (no rule or story fits the message:
-        SQL, template syntax, odd words) is silent, so the visitor is told they were not understood,
-        with ways forward; otherwise Rasa lost the turn (e.g. the action server was restarting)."""
+        """What to say when Rasa said nothing. When it chose silence (its core fallback, which is
+        silent, or straight back to listening: SQL, template syntax, odd words), the visitor is told
+        they were not understood, with ways forward; otherwise Rasa lost the turn (an action failed,
+        e.g. the action server was restarting)."""
         try:
-            not_understood = fell_back(await self.rasa.events(conversation_id))
+            not_understood = not_acted_on(await self.rasa.events(conversation_id))
         except RasaUnavailable:
             not_understood = False
         if not_understood:

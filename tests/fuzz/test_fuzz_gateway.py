@@ -3,7 +3,7 @@ then every staff page that shows the fuzzed conversations.
 
 `make fuzz` (not part of `make test`: about ten minutes on two busy cores). FUZZ_MESSAGES sets the
 number of messages (default 5000; `make fuzz FUZZ_MESSAGES=200` while developing), FUZZ_CONCURRENCY
-how many conversations are sent at once (default 6). Each conversation's messages go one after the
+how many conversations are sent at once (default 8). Each conversation's messages go one after the
 other, as a visitor's do. The stack is the e2e tier's (tests/e2e/conftest.py) with every rate limit
 off: 5,000 messages from one address are the test, not an attack. A summary goes to
 results/fuzz/latest.json.
@@ -35,7 +35,7 @@ from tests.support import english, fixed_cipher
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.stack]
 TOTAL = int(os.environ.get("FUZZ_MESSAGES", "5000"))
-CONCURRENCY = int(os.environ.get("FUZZ_CONCURRENCY", "6"))
+CONCURRENCY = int(os.environ.get("FUZZ_CONCURRENCY", "8"))
 MAX_CHARS = 1000
 SUMMARY = PROJECT_ROOT / "results" / "fuzz" / "latest.json"
 STAFF_EMAIL, STAFF_PASSWORD = "fuzz-staff@clinic.example", "fuzz staff password 12"
