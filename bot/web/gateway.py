@@ -324,7 +324,7 @@ class Gateway:
         if not isinstance(data, dict) or "message" not in data:
             raise ApiError(400, f"The request has no message. {MSG_BODY}")
         message = data["message"]
-        if not isinstance(message, str) or not _encodable(message):  # a lone surrogate ("\\ud800") is no text
+        if not isinstance(message, str) or not _encodable(message):  # a lone surrogate is no text
             raise ApiError(400, f"The message must be text. {MSG_BODY}")
         message = _CONTROL_CHARS.sub("", message.replace("\r\n", "\n")).strip()
         if not message:
