@@ -87,7 +87,7 @@ faults: install train
 	$(PY) -m pytest -q -p no:cacheprovider tests/faults
 
 # Issue #12 point 5 (tests/fuzz): 5,000 generated hostile messages through the running gateway, then
-# every staff page that shows them. Not part of `make test` (about ten minutes); CI runs it after
+# every staff page that shows them. Not part of `make test` (about 15 minutes); CI runs it after
 # `make faults`. Fewer while developing: make fuzz FUZZ_MESSAGES=200
 FUZZ_MESSAGES ?= 5000
 fuzz: install train

@@ -1,7 +1,7 @@
 """Issue #12 point 5: 5,000 generated messages (tests/fuzz/corpus.py) through the running gateway,
 then every staff page that shows the fuzzed conversations.
 
-`make fuzz` (not part of `make test`: about ten minutes on two busy cores). FUZZ_MESSAGES sets the
+`make fuzz` (not part of `make test`: about 15 minutes on two busy cores). FUZZ_MESSAGES sets the
 number of messages (default 5000; `make fuzz FUZZ_MESSAGES=200` while developing), FUZZ_CONCURRENCY
 how many conversations are sent at once (default 8). Each conversation's messages go one after the
 other, as a visitor's do. The stack is the e2e tier's (tests/e2e/conftest.py) with every rate limit
