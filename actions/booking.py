@@ -150,9 +150,12 @@ class ActionBookConsultation(UsesApp, Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         clinic = self.app.profile
         start = scheduling.parse_slot_payload(tracker.get_slot("preferred_time") or "")
-        contact = clean_contact(tracker.get_slot("contact") or "")
         if start is None:
             return [SlotSet("preferred_time", None), FollowupAction("booking_form")]
+        try:
+            contact = clean_contact(tracker.get_slot("contact") or "")
+        except Invalid:  # the form did not finish (a turn lost to a failed action): it asks on
+            return [SlotSet("contact", None), FollowupAction("booking_form")]
         if bookings_blocked(tracker.latest_message):  # this address booked enough for now (the gateway)
             say(self.app, dispatcher, "booking.address_limit")
             return [SlotSet("preferred_time", None)]

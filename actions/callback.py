@@ -16,12 +16,10 @@ from rasa_sdk.types import DomainDict
 from actions.common import UsesApp, send_soon
 from actions.interruptions import visitor_answer
 from bot.domain.statuses import CallbackReason
-from bot.domain.validators import clean_name, clean_phone, phone_in_text
+from bot.domain.validators import clean_best_time, clean_name, clean_phone, phone_in_text
 from bot.services.intake import save_callback
 from bot.services.live import LiveDecision, open_chat, request_person
 from bot.services.outbox import queue_callback
-
-MAX_BEST_TIME_CHARS = 200
 
 
 class ValidateCallbackForm(UsesApp, FormValidationAction):
@@ -56,11 +54,7 @@ class ValidateCallbackForm(UsesApp, FormValidationAction):
     @visitor_answer
     def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        text = " ".join(str(value).split())
-        if not 2 <= len(text) <= MAX_BEST_TIME_CHARS:
-            self.say(dispatcher, "invalid.best_time")
-            return {"callback_time": None}
-        return {"callback_time": text}
+        return self.cleaned("callback_time", clean_best_time, value, dispatcher)
 
 
 class ActionSaveCallback(UsesApp, Action):

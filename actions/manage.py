@@ -5,7 +5,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -117,7 +117,10 @@ class ActionFinishManageBooking(UsesApp, Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
         clinic = self.app.profile
         reference = tracker.get_slot("booking_reference") or ""
-        contact = clean_contact(tracker.get_slot("contact") or "")
+        try:
+            contact = clean_contact(tracker.get_slot("contact") or "")
+        except Invalid:  # the form did not finish (a turn lost to a failed action): it asks on
+            return [SlotSet("contact", None), FollowupAction("manage_booking_form")]
         if tracker.get_slot("manage_choice") == "cancel":
             with self.app.unit_of_work(for_write=True) as session:
                 booking = cancel_booking(session, reference, contact)

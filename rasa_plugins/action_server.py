@@ -6,7 +6,8 @@
 - a failing action answers `{"error": "the action failed"}` and logs the exception only: rasa-sdk's
   own handler echoes the whole request (the tracker, every message the visitor typed) to Rasa,
   which logs it;
-- log records are redacted (bot.adapters.log_redaction) before any handler sees them.
+- log records are redacted (bot.adapters.log_redaction) before any handler sees them;
+- idle connections are kept open longer than Rasa's HTTP client keeps them (keep_connections_open).
 """
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ from bot.settings import load_settings
 logger = logging.getLogger(__name__)
 
 OPEN_PATHS = ("/health",)
+# Rasa calls the actions through one aiohttp session, which reuses an idle connection for up to
+# 15 s; Sanic closes idle ones after 5 s, so under load Rasa wrote to connections being closed.
+RASA_CLIENT_KEEPALIVE_SECONDS = 15
+KEEP_ALIVE_SECONDS = 75
 
 
 def bearer_matches(header: str, secret: str) -> bool:
@@ -55,6 +60,13 @@ def guard(app: Sanic, secret: str) -> None:
     app.error_handler.add(Exception, action_failed)
 
 
+def keep_connections_open(app: Sanic) -> None:
+    """Keep idle connections open longer than Rasa's client reuses them: otherwise a turn under load
+    could fail with "Cannot write to closing transport" (found by fuzzing, issue #12) and the
+    visitor be asked to send the message again."""
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
+
+
 def main() -> None:
     log_redaction.install()
     args = create_argument_parser().parse_args()
@@ -65,6 +77,7 @@ def main() -> None:
     settings = load_settings()
     app = create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload)
     guard(app, settings.actions_token or "")
+    keep_connections_open(app)
     logger.info("action server on 127.0.0.1:%s", args.port)
     app.run("127.0.0.1", args.port, workers=utils.number_of_sanic_workers())
 

@@ -18,6 +18,9 @@ ALERT_FIELD = "alert"
 # booked enough, and the booking action then books nothing (docs/chat-api.md).
 BOOKED_FIELD = "booked"
 BOOKINGS_BLOCKED_FIELD = "bookings_blocked"
+# Rasa's core fallback action (config.yml's RulePolicy), run when no rule or story fits a message.
+CORE_FALLBACK_ACTION = "action_default_fallback"
+LISTEN_ACTION = "action_listen"
 
 
 def alert_payload() -> Dict[str, Any]:
@@ -103,6 +106,14 @@ def since_visitor_spoke(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]
             break
         turn.append(event)
     return turn[::-1]
+
+
+def not_acted_on(events: Iterable[Dict[str, Any]]) -> bool:
+    """Whether Rasa chose to say nothing to the visitor's latest message: its core fallback ran
+    (config.yml's RulePolicy: no rule or story fits; silent, since the domain has no `utter_default`)
+    or the policies went straight back to listening. A turn lost to a failing action shows that action."""
+    actions = {event.get("name") for event in since_visitor_spoke(events) if event.get("event") == "action"}
+    return actions <= {CORE_FALLBACK_ACTION, LISTEN_ACTION}
 
 
 def offered_within(events: Iterable[Dict[str, Any]], payload: str, visitor_turns: int) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.adapters.rasa_events import conversation_turns
+from bot.adapters.rasa_events import CORE_FALLBACK_ACTION, conversation_turns
 from bot.adapters.tracker_events import events, events_table_exists
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def _load(raw: str | None) -> dict[str, Any]:
 # Intents and actions that mean the assistant did not understand the visitor's message
 # (config.yml's FallbackClassifier and core fallback; out_of_scope: asked what it cannot answer).
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
-FALLBACK_ACTION = "action_default_fallback"
+FALLBACK_ACTION = CORE_FALLBACK_ACTION
 
 
 def conversation_starts(session: Session, since: datetime) -> dict[str, datetime]:

@@ -14,6 +14,8 @@ _PHONE_IN_TEXT = re.compile(r"\+?\(?\d[\d\s().-]*\d")
 _NAME_PREFIX = re.compile(
     r"^(hi|hello|hey)?[\s,]*(my name is|my name's|name is|i am|i'm|im|it's|its|this is|call me)\s+", re.I
 )
+_TAG = re.compile(r"<[^<>]*>")
+MAX_BEST_TIME_CHARS = 200
 _NAME_OK = re.compile(r"^[^\W\d_][^\W\d_ '.-]*([ '.-]+[^\W\d_]+)*\.?$", re.UNICODE)
 
 _TIME_WORDS = {"today", "tomorrow", "tonight", "next", "monday", "tuesday", "wednesday", "thursday", "friday",
@@ -53,6 +55,15 @@ def clean_name(text: str) -> str:
             or (_TIME_WORDS | _REQUEST_WORDS) & set(name.lower().split())):  # a time or a request, not a name
         raise Invalid("name")
     return " ".join(part[:1].upper() + part[1:] if part.islower() else part for part in name.split())
+
+
+def clean_best_time(text: str) -> str:
+    """When to call back, in the visitor's words, whitespace tidied. The reply repeats them, so any
+    HTML tag is dropped and so are stray angle brackets: a time needs neither."""
+    words = " ".join(_TAG.sub(" ", text or "").replace("<", " ").replace(">", " ").split())
+    if not 2 <= len(words) <= MAX_BEST_TIME_CHARS:
+        raise Invalid("best_time")
+    return words
 
 
 def clean_email(text: str) -> str:

@@ -33,7 +33,7 @@ from bot.adapters.rasa_api import (
     history_from_events,
     normalise_replies,
 )
-from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, offered_buttons
+from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, not_acted_on, offered_buttons
 from bot.composition import App
 from bot.web.live import LiveRelay
 from bot.web.offers import OfferedPayloads
@@ -333,7 +333,7 @@ class Gateway:
         if not isinstance(data, dict) or "message" not in data:
             raise ApiError(400, f"The request has no message. {MSG_BODY}")
         message = data["message"]
-        if not isinstance(message, str):
+        if not isinstance(message, str) or not _encodable(message):  # a lone surrogate is no text
             raise ApiError(400, f"The message must be text. {MSG_BODY}")
         message = _CONTROL_CHARS.sub("", message.replace("\r\n", "\n")).strip()
         if not message:
@@ -409,16 +409,28 @@ class Gateway:
         self.offers.begin(conversation_id)
         try:
             replies = await self.rasa.send(conversation_id, text, bookings_blocked_metadata() if blocked else None)
-            messages = normalise_replies(replies)
+            messages = normalise_replies(replies) or await self._unanswered(conversation_id)
         finally:
             payloads = [b["payload"] for m in messages for b in m["buttons"]] if messages else None
             self.offers.settle(conversation_id, payloads)
         if any(is_booked(reply.get("custom")) for reply in replies):
             self.booking_limiter.hit(ip)
-        if not messages:  # Rasa lost the turn (e.g. the action server was restarting): say so
-            messages = [{"text": self.wording.text("no_reply"), "buttons": []}]
         live = await self.live.state_after_turn(conversation_id)
         return JSONResponse({"messages": messages, **({"live": live} if live else {})})
+
+    async def _unanswered(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """What to say when Rasa said nothing. When it chose silence (its core fallback, which is
+        silent, or straight back to listening: SQL, template syntax, odd words), the visitor is told
+        they were not understood, with ways forward; otherwise Rasa lost the turn (an action failed,
+        e.g. the action server was restarting)."""
+        try:
+            not_understood = not_acted_on(await self.rasa.events(conversation_id))
+        except RasaUnavailable:
+            not_understood = False
+        if not_understood:
+            return [{"text": self.wording.text("misunderstood.not_understood"),
+                     "buttons": self.wording.buttons("misunderstood.ways_forward")}]
+        return [{"text": self.wording.text("no_reply"), "buttons": []}]
 
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
@@ -463,6 +475,15 @@ class Gateway:
             }
         )
 
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` can be sent on as UTF-8: JSON escapes can spell lone surrogates, which cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def routes(app: App) -> List[BaseRoute]:

@@ -53,14 +53,6 @@ class Stack:
         return response.json()
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[Stack]:
-    # Live takeover (bot.services.live) is off here: "talk to a person" files a callback whatever
-    # the time of day; tests/e2e/test_live_takeover_browser.py starts a stack of its own with it on.
-    with running_stack(tmp_path_factory.mktemp("stack"), {"LIVE_CHAT": "false"}) as started:
-        yield started
-
-
 @contextmanager
 def running_stack(workdir: Path, extra_env: Dict[str, str]) -> Iterator[Stack]:
     """The whole assistant on free ports over a fresh SQLite database in `workdir`, with the
@@ -80,12 +72,6 @@ def running_stack(workdir: Path, extra_env: Dict[str, str]) -> Iterator[Stack]:
         "RASA_TOKEN": secrets.token_hex(16),
         "SECRET_KEY": secrets.token_hex(16),
         "ACTIONS_TOKEN": secrets.token_hex(16),
-        # The e2e tier and the scenario suite are many visitors from one address, several booking
-        # with the same test phone numbers: the abuse limits (tested in tests/integration:
-        # test_gateway_abuse.py, test_booking_limits.py) are off for this shared stack.
-        "CHAT_SESSIONS_PER_IP": "0",
-        "CHAT_BOOKINGS_PER_IP": "0",
-        "BOOKING_MAX_ACTIVE_PER_CONTACT": "0",
         "DATA_KEYS": ",".join(TEST_DATA_KEYS),
         "LOOKUP_KEY": TEST_LOOKUP_KEY,
         **extra_env,
@@ -104,3 +90,15 @@ def running_stack(workdir: Path, extra_env: Dict[str, str]) -> Iterator[Stack]:
     finally:
         stop(children)
 
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    # The e2e tier and the scenario suite are many visitors from one address, several booking
+    # with the same test phone numbers: the abuse limits (tested in tests/integration:
+    # test_gateway_abuse.py, test_booking_limits.py) are off for this shared stack. Live takeover
+    # (bot.services.live) is off too: "talk to a person" files a callback whatever the time of day;
+    # tests/e2e/test_live_takeover_browser.py starts a stack of its own with it on.
+    with running_stack(tmp_path_factory.mktemp("stack"), {
+            "CHAT_SESSIONS_PER_IP": "0", "CHAT_BOOKINGS_PER_IP": "0", "BOOKING_MAX_ACTIVE_PER_CONTACT": "0",
+            "LIVE_CHAT": "false"}) as running:
+        yield running

@@ -305,6 +305,9 @@ BAD_BODIES = {
     "message is null": b'{"message": null}',
     "message is an object": b'{"message": {"text": "hi"}}',
     "invalid utf-8": b'{"message": "\xff\xfe"}',
+    # Issue #12 fuzzing: a lone surrogate is valid JSON but no text; it was a 500 (httpx could not encode it).
+    "lone surrogate escape": b'{"message": "hi \\ud800 there"}',
+    "utf-8 bytes of a surrogate": b'{"message": "hi \xed\xa0\x80 there"}',
     "deeply nested": b"[" * 5000 + b"]" * 5000,
 }
 

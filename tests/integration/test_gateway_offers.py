@@ -100,3 +100,46 @@ def test_the_web_service_starts_and_shuts_down_with_its_pooled_rasa_client(fake_
         token = new_session(client)
         assert client.post("/api/chat", headers=bearer(token), json={"message": "hello"}).status_code == 200
     assert fake_rasa.received[-1]["message"] == "hello"
+
+
+SILENT_TURNS = {
+    "core fallback": [{"event": "action", "name": "action_default_fallback"}, {"event": "rewind"},
+                      {"event": "action", "name": "action_listen"}],
+    "straight back to listening": [{"event": "action", "name": "action_listen"}],
+    "an action that failed": [{"event": "action", "name": "action_identify_concern"},
+                               {"event": "action", "name": "action_listen"}],
+}
+
+
+@pytest.mark.parametrize("turn", sorted(SILENT_TURNS))
+def test_a_message_rasa_chose_not_to_answer_is_answered_not_understood(wording, turn):
+    """Fuzzing (issue #12): SQL or template syntax fits no rule or story; Rasa's core fallback, or
+    its policies going straight back to listening, say nothing, and the visitor was told to send the
+    message again as if the turn had been lost. A turn lost to a failing action still says that."""
+    received = []
+
+    async def webhook(request: Request):
+        received.append((await request.json())["message"])
+        return JSONResponse([])
+
+    async def tracker(_request: Request):
+        return JSONResponse({"events": [{"event": "user", "text": "' OR 1=1 --", "parse_data": {}},
+                                        {"event": "user_featurization"}, *SILENT_TURNS[turn]]})
+
+    app = Starlette(routes=[Route("/webhooks/rest/webhook", webhook, methods=["POST"]),
+                            Route("/conversations/{sender}/tracker", tracker, methods=["GET"])])
+    with serve_in_thread(app) as url:
+        client = client_for(make_settings(url))
+        token = new_session(client)
+        reply = client.post("/api/chat", headers=bearer(token), json={"message": "' OR 1=1 --"})
+        assert reply.status_code == 200
+        if turn == "an action that failed":
+            assert reply.json() == {"messages": [{"text": wording.text("no_reply"), "buttons": []}]}
+            return
+        ways_forward = wording.buttons("misunderstood.ways_forward")
+        assert reply.json() == {"messages": [{"text": wording.text("misunderstood.not_understood"),
+                                              "buttons": ways_forward}]}
+        assert ways_forward and all(b["payload"].startswith("/") for b in ways_forward)
+        # The buttons it offered are the visitor's to click: passed on as intents.
+        client.post("/api/chat", headers=bearer(token), json={"message": ways_forward[0]["payload"]})
+    assert received == ["' OR 1=1 --", ways_forward[0]["payload"]]

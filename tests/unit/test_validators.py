@@ -6,6 +6,7 @@ import pytest
 from bot.domain.validators import (
     ContactDetails,
     Invalid,
+    clean_best_time,
     clean_contact,
     clean_email,
     clean_name,
@@ -208,3 +209,26 @@ def test_a_name_the_visitor_introduces_themselves_with(text, name):
 ])
 def test_no_name_where_none_was_given(text):
     assert introduced_name(text) is None
+
+
+# --- the best time for a callback (repeated in the reply) -----------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("after 5pm", "after 5pm"),
+    ("  weekday\n mornings ", "weekday mornings"),
+    # Issue #12 fuzzing: the reply repeated the visitor's markup ("who will call ... (<script>...)").
+    ("book <script>alert('x')</script>", "book alert('x')"),
+    ('<img src=x onerror="alert(1)"> mornings', "mornings"),
+    ("<b onmouseover=alert(1)>after 3</b>", "after 3"),
+    ("between 2 < 4 pm", "between 2 4 pm"),
+])
+def test_clean_best_time_keeps_the_words_and_drops_markup(text, expected):
+    assert clean_best_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", " ", "x", "<script></script>", "<img src=x onerror=alert(1)>", "y" * 201])
+def test_clean_best_time_refuses(text, wording):
+    with pytest.raises(Invalid) as info:
+        clean_best_time(text)
+    assert info.value.render(wording) == wording.text("invalid.best_time")
