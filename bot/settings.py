@@ -66,6 +66,41 @@ class SmtpSecurity(str, enum.Enum):
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
+class RasaRouting(str, enum.Enum):
+    """How the gateway picks one of RASA_URLS: by a stable hash of the conversation (every turn of a
+    conversation on one replica), or the next replica for each turn of a conversation (to prove that
+    turns can move between replicas; the scale-out test uses it)."""
+
+    CONVERSATION = "conversation"
+    TURN = "turn"
+
+
+MEMORY_STORE = "memory"
+
+
+def _choice(name: str, enum_type, default):
+    raw = (os.environ.get(name) or default.value).strip().lower()
+    try:
+        return enum_type(raw)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum_type)
+        raise ValueError(f"{name} must be one of {choices}, got {raw!r}") from None
+
+
+def _redis_url(name: str, raw: Optional[str]) -> Optional[str]:
+    if raw and not raw.startswith(("redis://", "rediss://")):
+        raise ValueError(f"{name} must be a redis:// or rediss:// URL, got {raw!r}")
+    return raw or None
+
+
+def _rate_limit_store(redis_url: Optional[str]) -> str:
+    """RATE_LIMIT_STORE: `memory` (this process only) or a Redis URL; default REDIS_URL if set."""
+    raw = (os.environ.get("RATE_LIMIT_STORE") or "").strip()
+    if raw.lower() == MEMORY_STORE:
+        return MEMORY_STORE
+    return _redis_url("RATE_LIMIT_STORE", raw) or redis_url or MEMORY_STORE
+
+
 def _smtp_security(host: Optional[str], user: Optional[str]) -> SmtpSecurity:
     raw = (os.environ.get("SMTP_SECURITY") or SmtpSecurity.STARTTLS.value).strip().lower()
     try:
@@ -124,6 +159,17 @@ class Settings:
     data_keys: Tuple[str, ...] = field(default_factory=tuple)  # Fernet keys, newest first (encrypts)
     lookup_key: Optional[str] = None  # the HMAC key of the equality lookups (reference, phone, e-mail)
     retention_days: int = 365
+    rasa_urls: Tuple[str, ...] = field(default_factory=tuple)  # the Rasa replicas; empty: (rasa_url,)
+    rasa_routing: RasaRouting = RasaRouting.CONVERSATION
+    redis_url: Optional[str] = None  # the shared Redis (lock store and gateway store by default)
+    lock_store_url: Optional[str] = None  # Rasa's RedisLockStore; None: Rasa's in-memory lock store
+    rate_limit_store: str = MEMORY_STORE  # `memory` or a Redis URL: the gateway's limits and offers
+    web_workers: Optional[int] = None  # uvicorn worker processes; None: 1 (`run`), 2 (`run-cluster`)
+
+    @property
+    def rasa_replicas(self) -> Tuple[str, ...]:
+        """Where the gateway reaches Rasa: RASA_URLS, or the one RASA_URL."""
+        return self.rasa_urls or (self.rasa_url,)
 
     @property
     def public_base_url(self) -> str:
@@ -149,6 +195,7 @@ def load_settings() -> Settings:
     env = os.environ
     default_db = f"sqlite:///{VAR_DIR / 'clinic.db'}"
     rasa_port = _int("RASA_PORT", 5005)
+    redis_url = _redis_url("REDIS_URL", env.get("REDIS_URL"))
     database_url = env.get("DATABASE_URL") or default_db
     if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
         # A relative SQLite path is relative to the project root, whoever starts the process.
@@ -192,4 +239,10 @@ def load_settings() -> Settings:
         data_keys=_keys(env.get("DATA_KEYS") or _dev_secret("data_keys") or ""),
         lookup_key=env.get("LOOKUP_KEY") or _dev_secret("lookup_key"),
         retention_days=_int("RETENTION_DAYS", 365),
+        rasa_urls=tuple(url.rstrip("/") for url in _list("RASA_URLS")),
+        rasa_routing=_choice("RASA_ROUTING", RasaRouting, RasaRouting.CONVERSATION),
+        redis_url=redis_url,
+        lock_store_url=_redis_url("LOCK_STORE_URL", env.get("LOCK_STORE_URL")) or redis_url,
+        rate_limit_store=_rate_limit_store(redis_url),
+        web_workers=_int("WEB_WORKERS", 0) or None,
     )

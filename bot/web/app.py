@@ -31,7 +31,8 @@ def create_app(settings: Optional[Settings] = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_web):
         yield
-        await gateway.rasa.aclose()  # the pooled connections to Rasa
+        for replica in gateway.replicas:  # the pooled connections to Rasa
+            await replica.aclose()
 
     return Starlette(routes=[Route("/health", health), *gateway.routes(), *manage_routes(app), *staff_routes(app)],
                      lifespan=lifespan)

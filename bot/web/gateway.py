@@ -12,6 +12,7 @@ so that its order is read in one place; that is why this module is near 400 line
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -35,8 +36,8 @@ from bot.adapters.rasa_api import (
 )
 from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, offered_buttons
 from bot.composition import App
-from bot.web.offers import OfferedPayloads
-from bot.web.ratelimit import SlidingWindowLimiter
+from bot.settings import RasaRouting
+from bot.web.ratelimit import gateway_state
 from bot.web.sessions import (
     FRAME_HEADER,
     SESSION_MAX_AGE_SECONDS,
@@ -111,7 +112,7 @@ class Gateway:
         self,
         app: App,
         *,
-        rasa: RasaClient | None = None,
+        rasa: RasaClient | None = None,  # one Rasa instead of the settings' replicas (tests)
         clock: Callable[[], float] = time.monotonic,
         token_clock: Callable[[], float] = time.time,
         session_max_age: int = SESSION_MAX_AGE_SECONDS,
@@ -121,13 +122,14 @@ class Gateway:
         self.profile = app.profile
         self.wording = app.wording
         self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
-        self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
-        self.offers = OfferedPayloads()
-        self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
-        self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
-        # Per hour and client address: new chat sessions, and bookings made (bots filling the calendar).
-        self.new_session_limiter = SlidingWindowLimiter(settings.chat_sessions_per_ip, window=3600, clock=clock)
-        self.booking_limiter = SlidingWindowLimiter(settings.chat_bookings_per_ip, window=3600, clock=clock)
+        # Every replica shares the tracker store and the lock store, so any one can take any turn.
+        self.replicas = [rasa] if rasa else [RasaClient(url, settings.rasa_token) for url in settings.rasa_replicas]
+        self.rasa = self.replicas[0]
+        self.routing = settings.rasa_routing
+        state = gateway_state(settings, clock=clock)  # in this process, or in Redis (RATE_LIMIT_STORE)
+        self.offers, self.turns = state.offers, state.turns
+        self.session_limiter, self.ip_limiter = state.session, state.ip
+        self.new_session_limiter, self.booking_limiter = state.new_session, state.booking
         self.cors_origins = {origin.rstrip("/").lower() for origin in settings.cors_origins}
         self.cookie_secure = settings.cookie_secure
         self.session_max_age = session_max_age
@@ -337,6 +339,16 @@ class Gateway:
             )
         return message
 
+    def _replica(self, conversation_id: str, turn: bool = False) -> int:
+        """Which replica takes this request: always the same one for a conversation (a stable hash),
+        or, with RASA_ROUTING=turn, the next one for each of its turns."""
+        if len(self.replicas) == 1:
+            return 0
+        if turn and self.routing is RasaRouting.TURN:
+            return self.turns.next(conversation_id) % len(self.replicas)
+        digest = hashlib.sha256(conversation_id.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % len(self.replicas)
+
     async def _guard_intent(self, conversation_id: str, message: str) -> str:
         """Only a payload the assistant offered in its latest turn is passed on as an intent.
 
@@ -354,7 +366,8 @@ class Gateway:
             return message
         offered = self.offers.recall(conversation_id)
         if offered is None:
-            offered = {button["payload"] for button in offered_buttons(await self.rasa.events(conversation_id))}
+            events = await self.replicas[self._replica(conversation_id)].events(conversation_id)
+            offered = {button["payload"] for button in offered_buttons(events)}
         return message if message in offered else text
 
     # ---- API handlers -------------------------------------------------------------------------
@@ -394,9 +407,11 @@ class Gateway:
         # The address has booked its share this hour: the booking action books nothing this turn.
         blocked = self.booking_limiter.retry_after(ip) is not None
         replies, messages = None, None
+        replica = self._replica(conversation_id, turn=True)
         self.offers.begin(conversation_id)
         try:
-            replies = await self.rasa.send(conversation_id, text, bookings_blocked_metadata() if blocked else None)
+            metadata = bookings_blocked_metadata() if blocked else None
+            replies = await self.replicas[replica].send(conversation_id, text, metadata)
             messages = normalise_replies(replies)
         finally:
             payloads = [b["payload"] for m in messages for b in m["buttons"]] if messages else None
@@ -405,11 +420,14 @@ class Gateway:
             self.booking_limiter.hit(ip)
         if not messages:  # Rasa lost the turn (e.g. the action server was restarting): say so
             messages = [{"text": self.wording.text("no_reply"), "buttons": []}]
-        return JSONResponse({"messages": messages})
+        # Which replica answered, for the scale-out test only (RASA_ROUTING=turn): never in production.
+        headers = {"X-Rasa-Replica": str(replica)} if self.routing is RasaRouting.TURN else None
+        return JSONResponse({"messages": messages}, headers=headers)
 
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
-        events = await self.rasa.events(self.tokens.conversation_id(session_id))
+        conversation_id = self.tokens.conversation_id(session_id)
+        events = await self.replicas[self._replica(conversation_id)].events(conversation_id)
         messages = history_from_events(events)
         for message in messages:  # a suggested question the visitor chose: shown as its title
             if message["role"] == "visitor" and message["text"] in self.greeting_buttons:
