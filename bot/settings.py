@@ -164,7 +164,13 @@ class Settings:
     redis_url: Optional[str] = None  # the shared Redis (lock store and gateway store by default)
     lock_store_url: Optional[str] = None  # Rasa's RedisLockStore; None: Rasa's in-memory lock store
     rate_limit_store: str = MEMORY_STORE  # `memory` or a Redis URL: the gateway's limits and offers
+    actions_url: Optional[str] = None  # Rasa's action endpoint; None: http://127.0.0.1:ACTIONS_PORT/webhook
+    actions_host: str = "127.0.0.1"  # the action server's bind address (0.0.0.0 in a container)
     web_workers: Optional[int] = None  # uvicorn worker processes; None: 1 (`run`), 2 (`run-cluster`)
+
+    @property
+    def action_endpoint(self) -> str:
+        return self.actions_url or f"http://127.0.0.1:{self.actions_port}/webhook"
 
     @property
     def rasa_replicas(self) -> Tuple[str, ...]:
@@ -244,5 +250,7 @@ def load_settings() -> Settings:
         redis_url=redis_url,
         lock_store_url=_redis_url("LOCK_STORE_URL", env.get("LOCK_STORE_URL")) or redis_url,
         rate_limit_store=_rate_limit_store(redis_url),
+        actions_url=env.get("ACTIONS_URL") or None,
+        actions_host=env.get("ACTIONS_HOST") or "127.0.0.1",
         web_workers=_int("WEB_WORKERS", 0) or None,
     )

@@ -65,8 +65,8 @@ def main() -> None:
     settings = load_settings()
     app = create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload)
     guard(app, settings.actions_token or "")
-    logger.info("action server on 127.0.0.1:%s", args.port)
-    app.run("127.0.0.1", args.port, workers=utils.number_of_sanic_workers())
+    logger.info("action server on %s:%s", settings.actions_host, args.port)
+    app.run(settings.actions_host, args.port, workers=utils.number_of_sanic_workers())
 
 
 if __name__ == "__main__":

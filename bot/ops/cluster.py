@@ -62,7 +62,7 @@ def cluster_plan(settings: Settings, replicas: int = REPLICAS) -> Tuple[Commands
         commands[f"actions-{index + 1}"] = actions_command(actions_port)
         envs[f"actions-{index + 1}"] = base
         commands[f"rasa-{index + 1}"] = rasa_server_command(settings.rasa_port + index)
-        envs[f"rasa-{index + 1}"] = {**base, "ACTIONS_PORT": str(actions_port)}  # endpoints.yml's action server
+        envs[f"rasa-{index + 1}"] = {**base, "ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook"}
     web_settings = replace(settings, rasa_urls=urls)
     commands["web"] = web_command(web_settings, settings.web_workers or DEFAULT_WEB_WORKERS)
     envs["web"] = {**base, "RASA_URLS": ",".join(urls)}

@@ -30,7 +30,7 @@ VENV_BIN = Path(sys.executable).parent
 def child_environment(settings: Settings) -> Dict[str, str]:
     """The environment every child gets: the secrets (so all three agree on them; never on a
     command line, which `ps` shows to every user), values Rasa's YAML files refer to
-    (endpoints.yml's ${ACTIONS_PORT} and ${ACTIONS_TOKEN}), the action server's bind address,
+    (endpoints.yml's ${ACTIONS_URL} and ${ACTIONS_TOKEN}), the action server's bind address,
     Rasa's telemetry off, and quieter TensorFlow logs."""
     env = dict(os.environ)
     env.update({
@@ -40,6 +40,7 @@ def child_environment(settings: Settings) -> Dict[str, str]:
         "DATA_KEYS": ",".join(settings.require("data_keys")),
         "LOOKUP_KEY": settings.require("lookup_key"),
         "ACTIONS_PORT": str(settings.actions_port),
+        "ACTIONS_URL": settings.action_endpoint,
         "SANIC_HOST": "127.0.0.1",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
