@@ -26,6 +26,11 @@ from bot.settings import load_settings
 logger = logging.getLogger(__name__)
 
 OPEN_PATHS = ("/health",)
+# Sanic counts a new connection's wait for its first bytes as keep-alive idleness (5 s by default):
+# when the actions keep the event loop busy for longer (fifty visitors at once on two shared cores),
+# it closed connections Rasa had just opened, and Rasa lost the action ("Can not write request
+# body"). Rasa opens a connection per call and closes it after, so a long idle timeout costs nothing.
+KEEP_ALIVE_TIMEOUT_SECONDS = 75
 
 
 def bearer_matches(header: str, secret: str) -> bool:
@@ -65,6 +70,7 @@ def main() -> None:
     settings = load_settings()
     app = create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload)
     guard(app, settings.actions_token or "")
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_TIMEOUT_SECONDS
     logger.info("action server on %s:%s", settings.actions_host, args.port)
     app.run(settings.actions_host, args.port, workers=utils.number_of_sanic_workers())
 
