@@ -166,6 +166,7 @@ class Settings:
     rate_limit_store: str = MEMORY_STORE  # `memory` or a Redis URL: the gateway's limits and offers
     actions_url: Optional[str] = None  # Rasa's action endpoint; None: http://127.0.0.1:ACTIONS_PORT/webhook
     actions_host: str = "127.0.0.1"  # the action server's bind address (0.0.0.0 in a container)
+    rasa_timeout_seconds: int = 60  # the gateway's wait for Rasa's answer to one turn
     web_workers: Optional[int] = None  # uvicorn worker processes; None: 1 (`run`), 2 (`run-cluster`)
 
     @property
@@ -252,5 +253,6 @@ def load_settings() -> Settings:
         rate_limit_store=_rate_limit_store(redis_url),
         actions_url=env.get("ACTIONS_URL") or None,
         actions_host=env.get("ACTIONS_HOST") or "127.0.0.1",
+        rasa_timeout_seconds=_int("RASA_TIMEOUT_SECONDS", 60),
         web_workers=_int("WEB_WORKERS", 0) or None,
     )

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping
 
+import httpx
 from jinja2 import Environment, FileSystemLoader
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -28,6 +29,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
 from bot.adapters.rasa_api import (
+    CONNECT_TIMEOUT_SECONDS,
     INTENT_PREFIX,
     RasaClient,
     RasaUnavailable,
@@ -123,7 +125,9 @@ class Gateway:
         self.wording = app.wording
         self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
         # Every replica shares the tracker store and the lock store, so any one can take any turn.
-        self.replicas = [rasa] if rasa else [RasaClient(url, settings.rasa_token) for url in settings.rasa_replicas]
+        timeout = httpx.Timeout(float(settings.rasa_timeout_seconds), connect=CONNECT_TIMEOUT_SECONDS)
+        self.replicas = [rasa] if rasa else [RasaClient(url, settings.rasa_token, timeout)
+                                             for url in settings.rasa_replicas]
         self.rasa = self.replicas[0]
         self.routing = settings.rasa_routing
         state = gateway_state(settings, clock=clock)  # in this process, or in Redis (RATE_LIMIT_STORE)

@@ -75,6 +75,8 @@ def cluster(tmp_path_factory) -> Cluster:
                  "RASA_URL": "", "RASA_URLS": "", "RASA_ROUTING": "turn", "SMTP_HOST": "",
                  "CHAT_SESSIONS_PER_IP": "0", "CHAT_BOOKINGS_PER_IP": "0", "CHAT_RATE_PER_IP": "0",
                  "CHAT_RATE_PER_SESSION": "0", "BOOKING_MAX_ACTIVE_PER_CONTACT": "0",
+                 # fifty visitors at once on two cores shared with other test runs: a turn may wait minutes
+                 "RASA_TIMEOUT_SECONDS": "600",
                  "RASA_TOKEN": secrets.token_hex(16), "SECRET_KEY": secrets.token_hex(16),
                  "ACTIONS_TOKEN": secrets.token_hex(16), **TEST_KEY_ENV}
     with pytest.MonkeyPatch.context() as patch:

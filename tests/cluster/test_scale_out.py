@@ -125,7 +125,7 @@ def test_fifty_conversations_alternating_replicas_lose_and_double_nothing(cluste
     limits = httpx.Limits(max_connections=VISITORS, max_keepalive_connections=VISITORS)
 
     async def everyone() -> List[Visit]:
-        async with httpx.AsyncClient(base_url=cluster.web_url, timeout=300, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=cluster.web_url, timeout=660, limits=limits) as client:
             return await asyncio.gather(*(book(client, index, ask_name) for index in range(VISITORS)))
 
     started = time.monotonic()
