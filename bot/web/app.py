@@ -31,8 +31,7 @@ def create_app(settings: Optional[Settings] = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_web):
         yield
-        for replica in gateway.replicas:  # the pooled connections to Rasa
-            await replica.aclose()
+        await gateway.replicas.aclose()  # the pooled connections to Rasa
 
     return Starlette(routes=[Route("/health", health), *gateway.routes(), *manage_routes(app), *staff_routes(app)],
                      lifespan=lifespan)

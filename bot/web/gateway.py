@@ -12,7 +12,6 @@ so that its order is read in one place; that is why this module is near 400 line
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -39,7 +38,7 @@ from bot.adapters.rasa_api import (
 from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, offered_buttons
 from bot.composition import App
 from bot.settings import RasaRouting
-from bot.web.ratelimit import gateway_state
+from bot.web.replicas import Replicas
 from bot.web.sessions import (
     FRAME_HEADER,
     SESSION_MAX_AGE_SECONDS,
@@ -48,6 +47,7 @@ from bot.web.sessions import (
     cookie_name,
     session_cookie,
 )
+from bot.web.state import gateway_state
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +124,12 @@ class Gateway:
         self.profile = app.profile
         self.wording = app.wording
         self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
-        # Every replica shares the tracker store and the lock store, so any one can take any turn.
-        timeout = httpx.Timeout(float(settings.rasa_timeout_seconds), connect=CONNECT_TIMEOUT_SECONDS)
-        self.replicas = [rasa] if rasa else [RasaClient(url, settings.rasa_token, timeout)
-                                             for url in settings.rasa_replicas]
-        self.rasa = self.replicas[0]
-        self.routing = settings.rasa_routing
         state = gateway_state(settings, clock=clock)  # in this process, or in Redis (RATE_LIMIT_STORE)
-        self.offers, self.turns = state.offers, state.turns
+        timeout = httpx.Timeout(float(settings.rasa_timeout_seconds), connect=CONNECT_TIMEOUT_SECONDS)
+        clients = [rasa] if rasa else [RasaClient(url, settings.rasa_token, timeout) for url in settings.rasa_replicas]
+        self.replicas = Replicas(clients, settings.rasa_routing, state.turns)
+        self.rasa = clients[0]  # the first (or only) replica, which tests replace
+        self.offers = state.offers
         self.session_limiter, self.ip_limiter = state.session, state.ip
         self.new_session_limiter, self.booking_limiter = state.new_session, state.booking
         self.cors_origins = {origin.rstrip("/").lower() for origin in settings.cors_origins}
@@ -343,16 +341,6 @@ class Gateway:
             )
         return message
 
-    def _replica(self, conversation_id: str, turn: bool = False) -> int:
-        """Which replica takes this request: always the same one for a conversation (a stable hash),
-        or, with RASA_ROUTING=turn, the next one for each of its turns."""
-        if len(self.replicas) == 1:
-            return 0
-        if turn and self.routing is RasaRouting.TURN:
-            return self.turns.next(conversation_id) % len(self.replicas)
-        digest = hashlib.sha256(conversation_id.encode()).digest()
-        return int.from_bytes(digest[:8], "big") % len(self.replicas)
-
     async def _guard_intent(self, conversation_id: str, message: str) -> str:
         """Only a payload the assistant offered in its latest turn is passed on as an intent.
 
@@ -370,7 +358,7 @@ class Gateway:
             return message
         offered = self.offers.recall(conversation_id)
         if offered is None:
-            events = await self.replicas[self._replica(conversation_id)].events(conversation_id)
+            events = await self.replicas.for_conversation(conversation_id).events(conversation_id)
             offered = {button["payload"] for button in offered_buttons(events)}
         return message if message in offered else text
 
@@ -411,11 +399,11 @@ class Gateway:
         # The address has booked its share this hour: the booking action books nothing this turn.
         blocked = self.booking_limiter.retry_after(ip) is not None
         replies, messages = None, None
-        replica = self._replica(conversation_id, turn=True)
+        replica, rasa = self.replicas.for_turn(conversation_id)
         self.offers.begin(conversation_id)
         try:
             metadata = bookings_blocked_metadata() if blocked else None
-            replies = await self.replicas[replica].send(conversation_id, text, metadata)
+            replies = await rasa.send(conversation_id, text, metadata)
             messages = normalise_replies(replies)
         finally:
             payloads = [b["payload"] for m in messages for b in m["buttons"]] if messages else None
@@ -425,13 +413,13 @@ class Gateway:
         if not messages:  # Rasa lost the turn (e.g. the action server was restarting): say so
             messages = [{"text": self.wording.text("no_reply"), "buttons": []}]
         # Which replica answered, for the scale-out test only (RASA_ROUTING=turn): never in production.
-        headers = {"X-Rasa-Replica": str(replica)} if self.routing is RasaRouting.TURN else None
+        headers = {"X-Rasa-Replica": str(replica)} if self.replicas.routing is RasaRouting.TURN else None
         return JSONResponse({"messages": messages}, headers=headers)
 
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
         conversation_id = self.tokens.conversation_id(session_id)
-        events = await self.replicas[self._replica(conversation_id)].events(conversation_id)
+        events = await self.replicas.for_conversation(conversation_id).events(conversation_id)
         messages = history_from_events(events)
         for message in messages:  # a suggested question the visitor chose: shown as its title
             if message["role"] == "visitor" and message["text"] in self.greeting_buttons:
