@@ -9,7 +9,8 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List
+from datetime import datetime, timedelta
+from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.adapters.db import make_engine, session_scope
 from bot.adapters.models import Appointment, Intake
+from bot.domain.profile import ClinicProfile
 from bot.domain.statuses import AppointmentStatus
 from bot.web.sessions import SessionTokens
 from tests.support import fixed_cipher
@@ -40,6 +42,8 @@ class Visit:
     token: str
     name: str
     phone: str
+    when: str  # the time asked for, in words
+    start: datetime  # that time
     sent: List[str] = field(default_factory=list)
     replicas: List[str] = field(default_factory=list)
 
@@ -73,12 +77,33 @@ async def click(client: httpx.AsyncClient, visit: Visit, messages: List[Dict[str
     raise AssertionError(f"visitor {visit.index}: no {title!r} button in {texts(messages)!r} {buttons(messages)}")
 
 
-async def book(client: httpx.AsyncClient, index: int, ask_name: str) -> Visit:
-    """Greeting, concern, consent, the screening ('none of these', underarms, no), name, phone, a
-    time; when another visitor took the time first, another of the times offered."""
+def wanted_times(profile: ClinicProfile, count: int) -> List[Tuple[str, datetime]]:
+    """A different opening for each visitor, in words ("monday at 2:30pm"), from tomorrow on (a
+    weekday name never means today), with the time it means."""
+    tz = profile.timezone
+    today = datetime.now(tz).date()
+    found = []
+    for ahead in range(1, 7):
+        day = today + timedelta(days=ahead)
+        hours = profile.office_hours.get(day.weekday())
+        if hours is None:
+            continue
+        start = datetime.combine(day, hours.open, tz)
+        last = datetime.combine(day, hours.close, tz) - timedelta(minutes=profile.consultation.length_minutes)
+        while start <= last:
+            clock = f"{start.hour % 12 or 12}:{start:%M}{'am' if start.hour < 12 else 'pm'}"
+            found.append((f"{day:%A} at {clock}".lower(), start))
+            start += timedelta(minutes=30)
+    assert len(found) >= count, "the clinic's week has fewer openings than visitors"
+    return found[:count]
+
+
+async def book(client: httpx.AsyncClient, index: int, ask_name: str, when: Tuple[str, datetime]) -> Visit:
+    """Greeting, concern, consent, the screening ('none of these', underarms, no), name, phone, the
+    visitor's own time in words; should it be taken, one of the times offered instead."""
     token = (await client.post("/api/session")).json()["session"]
     visit = Visit(index, token, f"{FIRST_NAMES[index % 10]} {LAST_NAMES[index // 10 % 5]}",
-                  f"818 555 {100 + index:04d}")
+                  f"818 555 {100 + index:04d}", *when)
     await send(client, visit, "hi")
     reply = await send(client, visit, CONCERN_TEXT)
     reply = await click(client, visit, reply, "Book")
@@ -92,7 +117,8 @@ async def book(client: httpx.AsyncClient, index: int, ask_name: str) -> Visit:
     else:
         raise AssertionError(f"visitor {index}: the screening did not end: {texts(reply)!r}")
     await send(client, visit, visit.name)
-    reply = await send(client, visit, visit.phone)
+    await send(client, visit, visit.phone)
+    reply = await send(client, visit, visit.when)
     for attempt in range(MAX_SLOT_TRIES):
         slots = [button["payload"] for button in buttons(reply) if button["payload"].startswith(SLOT_PREFIX)]
         if not slots:
@@ -120,13 +146,14 @@ def digits(phone: str) -> str:
     return re.sub(r"\D", "", phone or "")
 
 
-def test_fifty_conversations_alternating_replicas_lose_and_double_nothing(cluster, wording):
+def test_fifty_conversations_alternating_replicas_lose_and_double_nothing(cluster, wording, profile):
     ask_name = wording.text("ask.full_name")
+    times = wanted_times(profile, VISITORS)
     limits = httpx.Limits(max_connections=VISITORS, max_keepalive_connections=VISITORS)
 
     async def everyone() -> List[Visit]:
         async with httpx.AsyncClient(base_url=cluster.web_url, timeout=660, limits=limits) as client:
-            return await asyncio.gather(*(book(client, index, ask_name) for index in range(VISITORS)))
+            return await asyncio.gather(*(book(client, index, ask_name, times[index]) for index in range(VISITORS)))
 
     started = time.monotonic()
     visits = asyncio.run(everyone())
@@ -169,6 +196,7 @@ def test_fifty_conversations_alternating_replicas_lose_and_double_nothing(cluste
                 answer_sets.add(json.dumps(answers, sort_keys=True))
                 booked = [a for a in intake.appointments if a.status is AppointmentStatus.BOOKED]
                 assert len(booked) == 1, f"visitor {visit.index}: {len(booked)} bookings"
+                assert booked[0].start_at == visit.start, (visit.index, visit.when, booked[0].start_at)
             assert len(answer_sets) == 1, "the visitors answered alike: so must their stored answers be"
             starts = [a.start_at for a in session.scalars(
                 select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED))]
