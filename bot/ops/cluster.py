@@ -10,6 +10,7 @@ in containers (compose.yaml) and on Kubernetes (deploy/k8s/).
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from typing import Dict, List, Tuple
 
@@ -86,7 +87,7 @@ def run_cluster() -> int:
     try:
         commands, envs = cluster_plan(settings)
     except ValueError as exc:
-        print(exc)
+        print(exc, file=sys.stderr)
         return 2
     ports = ", ".join(url.rsplit(":", 1)[1] for url in replica_urls(settings))
     return supervise(commands, envs,
