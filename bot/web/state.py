@@ -6,18 +6,27 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, FrozenSet, Iterable, Optional, Protocol
 
 from bot.adapters import shared_state
 from bot.settings import MEMORY_STORE, Settings
 from bot.web.offers import OfferedPayloads
 from bot.web.ratelimit import SlidingWindowLimiter
+from bot.web.replicas import TurnCounter
 
 
 class Limiter(Protocol):
     def retry_after(self, key: str) -> int | None: ...
 
     def hit(self, key: str) -> None: ...
+
+
+class OffersMemory(Protocol):
+    def recall(self, conversation_id: str) -> Optional[FrozenSet[str]]: ...
+
+    def begin(self, conversation_id: str) -> None: ...
+
+    def settle(self, conversation_id: str, payloads: Optional[Iterable[str]]) -> None: ...
 
 
 class LocalTurnCounter:
@@ -40,8 +49,8 @@ class GatewayState:
     ip: Limiter
     new_session: Limiter
     booking: Limiter
-    offers: object  # OfferedPayloads or shared_state.RedisOfferedPayloads (recall/begin/settle)
-    turns: object  # LocalTurnCounter or shared_state.RedisTurnCounter (next)
+    offers: OffersMemory  # OfferedPayloads, or shared_state.RedisOfferedPayloads
+    turns: TurnCounter  # LocalTurnCounter, or shared_state.RedisTurnCounter
 
 
 def gateway_state(settings: Settings, clock: Callable[[], float] = time.monotonic) -> GatewayState:
