@@ -9,8 +9,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install train migrate run shell test lint validate unit integration e2e pytest test-stories scenarios \
-	bench faults fuzz nlu-eval audit clean
+.PHONY: help install train migrate run run-cluster cluster-test shell test lint validate unit integration e2e pytest \
+	test-stories scenarios bench faults fuzz nlu-eval audit clean
 
 help:
 	@echo "make run    install, build, train when needed, migrate, start everything (SQLite by default)"
@@ -18,7 +18,8 @@ help:
 	@echo "make unit | integration | e2e | test-stories   one tier of the tests (docs/architecture.md)"
 	@echo "make scenarios   the scripted-visitor scenarios (tests/scenarios) against the running assistant"
 	@echo "make audit   pip-audit over requirements.lock; each finding fixed or triaged in audit/triage.yml"
-	@echo "make install | train | migrate | shell | bench | faults | fuzz | nlu-eval | clean"
+	@echo "make run-cluster   two Rasa replicas and two action servers behind the gateway (docs/deploy.md)"
+	@echo "make install | train | migrate | shell | bench | faults | fuzz | cluster-test | nlu-eval | clean"
 
 # Development installs the dev lock: the product's pins (requirements.lock) plus the test tools.
 $(INSTALLED): requirements.lock requirements-dev.lock
@@ -40,6 +41,12 @@ migrate: install
 run: train migrate
 	$(BOT) check-profile
 	$(BOT) run
+
+# The scale-out topology (docs/deploy.md): two Rasa replicas, two action servers, the web service's
+# workers; needs DATABASE_URL=postgresql://... and REDIS_URL=redis://... (in .env or the environment).
+run-cluster: train migrate
+	$(BOT) check-profile
+	$(BOT) run-cluster
 
 shell: train migrate
 	$(BOT) shell
@@ -93,6 +100,13 @@ faults: install train
 FUZZ_MESSAGES ?= 5000
 fuzz: install train
 	FUZZ_MESSAGES=$(FUZZ_MESSAGES) $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
+
+# The scale-out test of issue #12 (tests/cluster): `python -m bot run-cluster` on free ports, 50
+# concurrent conversations whose turns alternate between the Rasa replicas, then the events, intakes
+# and appointments checked in PostgreSQL. Needs PostgreSQL on 127.0.0.1:5432 and Redis on
+# 127.0.0.1:6379 (TEST_POSTGRES_URL, TEST_REDIS_URL); a few minutes; CI runs it as its own step.
+cluster-test: install train
+	$(PY) -m pytest -q -p no:cacheprovider tests/cluster
 
 # Each visitor message as the first turn of a fresh conversation through the running assistant,
 # against the peer (Rasa's `rasa init` pipeline on the same data/, cached in models/peer/); writes

@@ -73,6 +73,41 @@ class SmtpSecurity(str, enum.Enum):
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
+class RasaRouting(str, enum.Enum):
+    """How the gateway picks one of RASA_URLS: by a stable hash of the conversation (every turn of a
+    conversation on one replica), or the next replica for each turn of a conversation (to prove that
+    turns can move between replicas; the scale-out test uses it)."""
+
+    CONVERSATION = "conversation"
+    TURN = "turn"
+
+
+MEMORY_STORE = "memory"
+
+
+def _choice(name: str, enum_type, default):
+    raw = (os.environ.get(name) or default.value).strip().lower()
+    try:
+        return enum_type(raw)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum_type)
+        raise ValueError(f"{name} must be one of {choices}, got {raw!r}") from None
+
+
+def _redis_url(name: str, raw: Optional[str]) -> Optional[str]:
+    if raw and not raw.startswith(("redis://", "rediss://")):
+        raise ValueError(f"{name} must be a redis:// or rediss:// URL, got {raw!r}")
+    return raw or None
+
+
+def _rate_limit_store(redis_url: Optional[str]) -> str:
+    """RATE_LIMIT_STORE: `memory` (this process only) or a Redis URL; default REDIS_URL if set."""
+    raw = (os.environ.get("RATE_LIMIT_STORE") or "").strip()
+    if raw.lower() == MEMORY_STORE:
+        return MEMORY_STORE
+    return _redis_url("RATE_LIMIT_STORE", raw) or redis_url or MEMORY_STORE
+
+
 def _smtp_security(host: Optional[str], user: Optional[str]) -> SmtpSecurity:
     raw = (os.environ.get("SMTP_SECURITY") or SmtpSecurity.STARTTLS.value).strip().lower()
     try:
@@ -140,6 +175,24 @@ class Settings:
     retention_days: int = 365
     live_chat: bool = True  # "talk to a person" during office hours queues the chat for staff
     live_wait_seconds: int = 120  # after this long with nobody taking it, a callback is offered instead
+    rasa_urls: Tuple[str, ...] = field(default_factory=tuple)  # the Rasa replicas; empty: (rasa_url,)
+    rasa_routing: RasaRouting = RasaRouting.CONVERSATION
+    redis_url: Optional[str] = None  # the shared Redis (lock store and gateway store by default)
+    lock_store_url: Optional[str] = None  # Rasa's RedisLockStore; None: Rasa's in-memory lock store
+    rate_limit_store: str = MEMORY_STORE  # `memory` or a Redis URL: the gateway's limits and offers
+    actions_url: Optional[str] = None  # Rasa's action endpoint; None: http://127.0.0.1:ACTIONS_PORT/webhook
+    actions_host: str = "127.0.0.1"  # the action server's bind address (0.0.0.0 in a container)
+    rasa_timeout_seconds: int = 60  # the gateway's wait for Rasa's answer to one turn
+    web_workers: Optional[int] = None  # uvicorn worker processes; None: 1 (`run`), 2 (`run-cluster`)
+
+    @property
+    def action_endpoint(self) -> str:
+        return self.actions_url or f"http://127.0.0.1:{self.actions_port}/webhook"
+
+    @property
+    def rasa_replicas(self) -> Tuple[str, ...]:
+        """Where the gateway reaches Rasa: RASA_URLS, or the one RASA_URL."""
+        return self.rasa_urls or (self.rasa_url,)
 
     @property
     def public_base_url(self) -> str:
@@ -165,6 +218,7 @@ def load_settings() -> Settings:
     env = os.environ
     default_db = f"sqlite:///{VAR_DIR / 'clinic.db'}"
     rasa_port = _int("RASA_PORT", 5005)
+    redis_url = _redis_url("REDIS_URL", env.get("REDIS_URL"))
     database_url = env.get("DATABASE_URL") or default_db
     if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
         # A relative SQLite path is relative to the project root, whoever starts the process.
@@ -217,4 +271,13 @@ def load_settings() -> Settings:
         retention_days=_int("RETENTION_DAYS", 365),
         live_chat=os.environ.get("LIVE_CHAT", "true").strip().lower() in ("1", "true", "yes", "on"),
         live_wait_seconds=_int("LIVE_WAIT_SECONDS", 120),
+        rasa_urls=tuple(url.rstrip("/") for url in _list("RASA_URLS")),
+        rasa_routing=_choice("RASA_ROUTING", RasaRouting, RasaRouting.CONVERSATION),
+        redis_url=redis_url,
+        lock_store_url=_redis_url("LOCK_STORE_URL", env.get("LOCK_STORE_URL")) or redis_url,
+        rate_limit_store=_rate_limit_store(redis_url),
+        actions_url=env.get("ACTIONS_URL") or None,
+        actions_host=env.get("ACTIONS_HOST") or "127.0.0.1",
+        rasa_timeout_seconds=_int("RASA_TIMEOUT_SECONDS", 60),
+        web_workers=_int("WEB_WORKERS", 0) or None,
     )

@@ -28,7 +28,9 @@ logger = logging.getLogger(__name__)
 
 OPEN_PATHS = ("/health",)
 # Rasa calls the actions through one aiohttp session, which reuses an idle connection for up to
-# 15 s; Sanic closes idle ones after 5 s, so under load Rasa wrote to connections being closed.
+# 15 s; Sanic closes idle ones after 5 s, and counts a new connection's wait for its first bytes as
+# idleness too: under load (a busy event loop, fifty visitors at once on two shared cores) Rasa wrote
+# to connections being closed and lost the action. A long idle timeout costs nothing here.
 RASA_CLIENT_KEEPALIVE_SECONDS = 15
 KEEP_ALIVE_SECONDS = 75
 
@@ -78,8 +80,8 @@ def main() -> None:
     app = create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload)
     guard(app, settings.actions_token or "")
     keep_connections_open(app)
-    logger.info("action server on 127.0.0.1:%s", args.port)
-    app.run("127.0.0.1", args.port, workers=utils.number_of_sanic_workers())
+    logger.info("action server on %s:%s", settings.actions_host, args.port)
+    app.run(settings.actions_host, args.port, workers=utils.number_of_sanic_workers())
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ from bot.adapters.rasa_events import conversation_turns, is_alert, reply_buttons
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+CONNECT_TIMEOUT_SECONDS = 5.0
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=CONNECT_TIMEOUT_SECONDS)
 INTENT_PREFIX = "/"
 KEEPALIVE_SECONDS = 2.0
 POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=KEEPALIVE_SECONDS)

@@ -2,7 +2,8 @@
 
 Each command lives with its kind: bot.cli.intakes (intakes, intake), bot.cli.exports (export),
 bot.cli.staff (staff accounts), bot.cli.audit (audit verify), bot.cli.outbox (outgoing mail),
-bot.cli.retention (purge, erase, rotate-key) and bot.cli.ops (migrate, check-profile, run, train, shell, rasa).
+bot.cli.retention (purge, erase, rotate-key) and bot.cli.ops (migrate, check-profile, run,
+run-cluster, train, shell, rasa).
 This module only assembles the parser and runs the chosen command.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot.cli import audit, exports, intakes, ops, outbox, retention, staff
 COMMANDS = (
     ops.register_migrate,  # migrate
     intakes.register_list,  # intakes [--json]
-    ops.register_operations,  # check-profile, run, train, shell, rasa
+    ops.register_operations,  # check-profile, run, run-cluster, train, shell, rasa
     intakes.register_show,  # intake ID
     exports.register,  # export --csv FILE --fhir DIR
     staff.register,  # staff add-user EMAIL [--admin] | set-password EMAIL | disable EMAIL | enable EMAIL

@@ -1,4 +1,4 @@
-"""`python -m bot migrate | check-profile | run | train | shell | rasa`: the operator's commands."""
+"""`python -m bot migrate | check-profile | run | run-cluster | train | shell | rasa`: the operator's commands."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import argparse
 from bot.adapters.encryption import DataCipher
 from bot.adapters.migrate import upgrade
 from bot.domain.profile import load_profile
-from bot.ops import runner
+from bot.ops import cluster, runner
 from bot.ops.secrets import ensure_dev_secrets
 from bot.settings import load_settings
 
@@ -27,6 +27,10 @@ def cmd_check_profile(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     return runner.run()
+
+
+def cmd_run_cluster(args: argparse.Namespace) -> int:
+    return cluster.run_cluster()
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
@@ -50,6 +54,8 @@ def register_migrate(sub: argparse._SubParsersAction) -> None:
 def register_operations(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("check-profile", help="validate the clinic profile").set_defaults(func=cmd_check_profile)
     sub.add_parser("run", help="start Rasa, the action server and the web service").set_defaults(func=cmd_run)
+    sub.add_parser("run-cluster", help="two Rasa replicas, two action servers and the web service's workers "
+                   "on PostgreSQL and Redis (docs/deploy.md)").set_defaults(func=cmd_run_cluster)
     train = sub.add_parser("train", help="build the spaCy pipeline and train when inputs changed")
     train.add_argument("--force", action="store_true", help="train even if the model is current")
     train.set_defaults(func=cmd_train)

@@ -19,7 +19,7 @@ from typing import Callable, Dict, List, Optional
 
 from bot.adapters.private_files import open_private
 from bot.ops.secrets import ensure_dev_secrets
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings import MEMORY_STORE, PROJECT_ROOT, Settings, load_settings
 
 GRACE_SECONDS = 10
 RESTART_PAUSES = (1.0, 2.0, 4.0, 8.0, 16.0)  # seconds before the 1st, 2nd, ... restart in a row
@@ -30,7 +30,7 @@ VENV_BIN = Path(sys.executable).parent
 def child_environment(settings: Settings) -> Dict[str, str]:
     """The environment every child gets: the secrets (so all three agree on them; never on a
     command line, which `ps` shows to every user), values Rasa's YAML files refer to
-    (endpoints.yml's ${ACTIONS_PORT} and ${ACTIONS_TOKEN}), the action server's bind address,
+    (endpoints.yml's ${ACTIONS_URL} and ${ACTIONS_TOKEN}), the action server's bind address,
     Rasa's telemetry off, and quieter TensorFlow logs."""
     env = dict(os.environ)
     env.update({
@@ -40,6 +40,7 @@ def child_environment(settings: Settings) -> Dict[str, str]:
         "DATA_KEYS": ",".join(settings.require("data_keys")),
         "LOOKUP_KEY": settings.require("lookup_key"),
         "ACTIONS_PORT": str(settings.actions_port),
+        "ACTIONS_URL": settings.action_endpoint,
         "SANIC_HOST": "127.0.0.1",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -54,20 +55,35 @@ def rasa_command(*args: str) -> List[str]:
     return [str(VENV_BIN / "python"), "-m", "rasa_plugins.rasa_server", *args]
 
 
-def server_commands(settings: Settings, model: Optional[str] = None) -> Dict[str, List[str]]:
-    """The three services' command lines: every one binds to 127.0.0.1 except the web service
-    (WEB_HOST), and none carries a secret."""
-    rasa = rasa_command(
+def rasa_server_command(port: int, model: Optional[str] = None) -> List[str]:
+    return rasa_command(
         "run", "--enable-api",
-        "-i", "127.0.0.1", "-p", str(settings.rasa_port),
+        "-i", "127.0.0.1", "-p", str(port),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--model", model or "models",
     )
-    actions = [str(VENV_BIN / "python"), "-m", "rasa_plugins.action_server",
-               "--actions", "actions", "-p", str(settings.actions_port)]
-    web = [str(VENV_BIN / "python"), "-m", "uvicorn", "bot.web.app:create_app", "--factory",
-           "--host", settings.web_host, "--port", str(settings.web_port), "--ws", "none"]
-    return {"actions": actions, "rasa": rasa, "web": web}
+
+
+def actions_command(port: int) -> List[str]:
+    return [str(VENV_BIN / "python"), "-m", "rasa_plugins.action_server", "--actions", "actions", "-p", str(port)]
+
+
+def web_command(settings: Settings, workers: int = 1) -> List[str]:
+    """The web service; several uvicorn workers share their limits and offers through Redis only."""
+    if workers > 1 and settings.rate_limit_store == MEMORY_STORE:
+        raise ValueError(f"WEB_WORKERS={workers} needs RATE_LIMIT_STORE (or REDIS_URL) set to a Redis URL: "
+                         "in memory each worker would keep its own rate limits and offered buttons")
+    return [str(VENV_BIN / "python"), "-m", "uvicorn", "bot.web.app:create_app", "--factory",
+            "--host", settings.web_host, "--port", str(settings.web_port), "--ws", "none",
+            *(["--workers", str(workers)] if workers > 1 else [])]
+
+
+def server_commands(settings: Settings, model: Optional[str] = None) -> Dict[str, List[str]]:
+    """The three services' command lines: every one binds to 127.0.0.1 except the web service
+    (WEB_HOST), and none carries a secret."""
+    return {"actions": actions_command(settings.actions_port),
+            "rasa": rasa_server_command(settings.rasa_port, model),
+            "web": web_command(settings, settings.web_workers or 1)}
 
 
 def shell_command(settings: Settings) -> List[str]:
@@ -102,13 +118,14 @@ def health_urls(settings: Settings) -> Dict[str, str]:
 
 
 def wait_until_up(settings: Settings, children: Dict[str, subprocess.Popen], timeout: float,
-                  log_dir: Optional[Path] = None) -> float:
-    """Poll each service's health URL until all answer 200; seconds taken. A child that exits
-    first, or a timeout, raises RuntimeError (with the end of its log when there is one)."""
+                  log_dir: Optional[Path] = None, urls: Optional[Dict[str, str]] = None) -> float:
+    """Poll each service's health URL (`urls`, default those of `python -m bot run`) until all answer
+    200; seconds taken. A child that exits first, or a timeout, raises RuntimeError (with the end of
+    its log when there is one)."""
     import httpx
 
     started = time.monotonic()
-    pending = health_urls(settings)
+    pending = dict(urls or health_urls(settings))
     while pending:
         for name, child in children.items():
             if child.poll() is not None:
@@ -200,12 +217,17 @@ class Supervisor:
 def run() -> int:
     settings = service_settings()
     commands, env = {**server_commands(settings), "outbox": outbox_command()}, child_environment(settings)
-    children = start(commands, env)
-    print(f"Starting: chat demo and staff dashboard on http://{settings.web_host}:{settings.web_port}/ "
-          f"(staff at /staff); Rasa on 127.0.0.1:{settings.rasa_port}; actions on "
-          f"127.0.0.1:{settings.actions_port}; the mail sender (outbox). Rasa takes about 30 s to load. "
-          "Ctrl-C stops everything.",
-          flush=True)
+    return supervise(commands, {name: env for name in commands},
+                     f"Starting: chat demo and staff dashboard on http://{settings.web_host}:{settings.web_port}/ "
+                     f"(staff at /staff); Rasa on 127.0.0.1:{settings.rasa_port}; actions on "
+                     f"127.0.0.1:{settings.actions_port}; the mail sender (outbox). Rasa takes about 30 s to load. "
+                     "Ctrl-C stops everything.")
+
+
+def supervise(commands: Dict[str, List[str]], envs: Dict[str, Dict[str, str]], banner: str) -> int:
+    """Start every command (each with its environment) and keep them running until SIGINT/SIGTERM."""
+    children = {name: subprocess.Popen(command, cwd=PROJECT_ROOT, env=envs[name]) for name, command in commands.items()}
+    print(banner, flush=True)
     interrupted = False
 
     def on_signal(signum, _frame):
@@ -215,7 +237,7 @@ def run() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     supervisor = Supervisor(commands, children,
-                            lambda _name, command: subprocess.Popen(command, cwd=PROJECT_ROOT, env=env))
+                            lambda name, command: subprocess.Popen(command, cwd=PROJECT_ROOT, env=envs[name]))
     exit_code = 0
     try:
         while not interrupted:

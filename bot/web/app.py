@@ -31,7 +31,7 @@ def create_app(settings: Optional[Settings] = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_web):
         yield
-        await gateway.rasa.aclose()  # the pooled connections to Rasa
+        await gateway.replicas.aclose()  # the pooled connections to Rasa
 
     return Starlette(routes=[Route("/health", health), *gateway.routes(), *manage_routes(app), *staff_routes(app)],
                      lifespan=lifespan)

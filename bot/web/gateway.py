@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping
 
+import httpx
 from jinja2 import Environment, FileSystemLoader
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -27,6 +28,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
 from bot.adapters.rasa_api import (
+    CONNECT_TIMEOUT_SECONDS,
     INTENT_PREFIX,
     RasaClient,
     RasaUnavailable,
@@ -35,9 +37,9 @@ from bot.adapters.rasa_api import (
 )
 from bot.adapters.rasa_events import bookings_blocked_metadata, is_booked, not_acted_on, offered_buttons
 from bot.composition import App
+from bot.settings import RasaRouting
 from bot.web.live import LiveRelay
-from bot.web.offers import OfferedPayloads
-from bot.web.ratelimit import SlidingWindowLimiter
+from bot.web.replicas import Replicas
 from bot.web.sessions import (
     FRAME_HEADER,
     SESSION_MAX_AGE_SECONDS,
@@ -46,6 +48,7 @@ from bot.web.sessions import (
     cookie_name,
     session_cookie,
 )
+from bot.web.state import gateway_state
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +115,7 @@ class Gateway:
         self,
         app: App,
         *,
-        rasa: RasaClient | None = None,
+        rasa: RasaClient | None = None,  # one Rasa instead of the settings' replicas (tests)
         clock: Callable[[], float] = time.monotonic,
         token_clock: Callable[[], float] = time.time,
         session_max_age: int = SESSION_MAX_AGE_SECONDS,
@@ -122,14 +125,15 @@ class Gateway:
         self.profile = app.profile
         self.wording = app.wording
         self.tokens = SessionTokens(settings.require("secret_key"), max_age=session_max_age, clock=token_clock)
-        self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_token)
-        self.live = LiveRelay(app, self.rasa)
-        self.offers = OfferedPayloads()
-        self.session_limiter = SlidingWindowLimiter(settings.chat_rate_per_session, clock=clock)
-        self.ip_limiter = SlidingWindowLimiter(settings.chat_rate_per_ip, clock=clock)
-        # Per hour and client address: new chat sessions, and bookings made (bots filling the calendar).
-        self.new_session_limiter = SlidingWindowLimiter(settings.chat_sessions_per_ip, window=3600, clock=clock)
-        self.booking_limiter = SlidingWindowLimiter(settings.chat_bookings_per_ip, window=3600, clock=clock)
+        state = gateway_state(settings, clock=clock)  # in this process, or in Redis (RATE_LIMIT_STORE)
+        timeout = httpx.Timeout(float(settings.rasa_timeout_seconds), connect=CONNECT_TIMEOUT_SECONDS)
+        clients = [rasa] if rasa else [RasaClient(url, settings.rasa_token, timeout) for url in settings.rasa_replicas]
+        self.replicas = Replicas(clients, settings.rasa_routing, state.turns)
+        self.rasa = clients[0]  # the first (or only) replica, which tests replace
+        self.live = LiveRelay(app, self.rasa)  # any replica will do: they share the tracker store
+        self.offers = state.offers
+        self.session_limiter, self.ip_limiter = state.session, state.ip
+        self.new_session_limiter, self.booking_limiter = state.new_session, state.booking
         self.cors_origins = {origin.rstrip("/").lower() for origin in settings.cors_origins}
         self.cookie_secure = settings.cookie_secure
         self.session_max_age = session_max_age
@@ -363,7 +367,8 @@ class Gateway:
             return message
         offered = self.offers.recall(conversation_id)
         if offered is None:
-            offered = {button["payload"] for button in offered_buttons(await self.rasa.events(conversation_id))}
+            events = await self.replicas.for_conversation(conversation_id).events(conversation_id)
+            offered = {button["payload"] for button in offered_buttons(events)}
         return message if message in offered else text
 
     # ---- API handlers -------------------------------------------------------------------------
@@ -406,25 +411,29 @@ class Gateway:
         # The address has booked its share this hour: the booking action books nothing this turn.
         blocked = self.booking_limiter.retry_after(ip) is not None
         replies, messages = None, None
+        replica, rasa = self.replicas.for_turn(conversation_id)
         self.offers.begin(conversation_id)
         try:
-            replies = await self.rasa.send(conversation_id, text, bookings_blocked_metadata() if blocked else None)
-            messages = normalise_replies(replies) or await self._unanswered(conversation_id)
+            metadata = bookings_blocked_metadata() if blocked else None
+            replies = await rasa.send(conversation_id, text, metadata)
+            messages = normalise_replies(replies) or await self._unanswered(rasa, conversation_id)
         finally:
             payloads = [b["payload"] for m in messages for b in m["buttons"]] if messages else None
             self.offers.settle(conversation_id, payloads)
         if any(is_booked(reply.get("custom")) for reply in replies):
             self.booking_limiter.hit(ip)
         live = await self.live.state_after_turn(conversation_id)
-        return JSONResponse({"messages": messages, **({"live": live} if live else {})})
+        # Which replica answered, for the scale-out test only (RASA_ROUTING=turn): never in production.
+        headers = {"X-Rasa-Replica": str(replica)} if self.replicas.routing is RasaRouting.TURN else None
+        return JSONResponse({"messages": messages, **({"live": live} if live else {})}, headers=headers)
 
-    async def _unanswered(self, conversation_id: str) -> List[Dict[str, Any]]:
+    async def _unanswered(self, rasa: RasaClient, conversation_id: str) -> List[Dict[str, Any]]:
         """What to say when Rasa said nothing. When it chose silence (its core fallback, which is
         silent, or straight back to listening: SQL, template syntax, odd words), the visitor is told
         they were not understood, with ways forward; otherwise Rasa lost the turn (an action failed,
         e.g. the action server was restarting)."""
         try:
-            not_understood = not_acted_on(await self.rasa.events(conversation_id))
+            not_understood = not_acted_on(await rasa.events(conversation_id))
         except RasaUnavailable:
             not_understood = False
         if not_understood:
@@ -434,7 +443,8 @@ class Gateway:
 
     async def history(self, request: Request) -> Response:
         session_id = self._visitor(request)
-        events = await self.rasa.events(self.tokens.conversation_id(session_id))
+        conversation_id = self.tokens.conversation_id(session_id)
+        events = await self.replicas.for_conversation(conversation_id).events(conversation_id)
         messages = history_from_events(events)
         for message in messages:  # a suggested question the visitor chose: shown as its title
             if message["role"] == "visitor" and message["text"] in self.greeting_buttons:

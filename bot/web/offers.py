@@ -6,8 +6,9 @@ The guarantee stays the gateway's: a payload is passed on as an intent only if t
 offered it in its latest turn. A conversation is remembered only after a turn that no other turn of
 the same conversation overlapped (Rasa's order of two overlapping turns is not known here); when
 nothing is remembered (a new process, an overlap, a failed turn, an evicted entry) the caller reads
-the tracker as before. The memory is per process: several gateway workers would need a shared store
-or sticky sessions.
+the tracker as before. This memory is per process, right for one worker only: with several workers
+the gateway keeps the same record in Redis instead (bot.adapters.shared_state.RedisOfferedPayloads,
+chosen by RATE_LIMIT_STORE), so that no worker trusts an offer another worker's turn has replaced.
 """
 from __future__ import annotations
 

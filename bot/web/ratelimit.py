@@ -2,7 +2,8 @@
 
 Each key keeps the times of its admitted requests in the last `window` seconds; a request is
 admitted while fewer than `limit` are recorded. The state lives in this process only: behind
-several worker processes each one counts for itself (documented in docs/chat-api.md).
+several worker processes each one would count for itself, so bot.web.state gives the gateway the
+Redis-backed window of bot.adapters.shared_state instead when RATE_LIMIT_STORE names a Redis.
 """
 from __future__ import annotations
 
@@ -70,3 +71,4 @@ class SlidingWindowLimiter:
 
     def __len__(self) -> int:
         return len(self._hits)
+

@@ -85,7 +85,8 @@ def test_the_action_server_killed_mid_form_is_restarted_and_the_form_goes_on(sup
     again = supervised.say(headers, "no")  # sent again, as the visitor was asked to
     assert QUESTIONS["swallowing_breathing"][:40] in text_of(again)
     assert {"toxin_allergy", "neuromuscular_disease"} <= set(tracker_answers(supervised, conversation_id))
-    assert stored_answers(supervised, conversation_id) == {"toxin_allergy": "no", "neuromuscular_disease": "no"}
+    assert stored_answers(supervised, conversation_id) == {  # the armpits named up front answered the areas
+        "sweating_areas": ["underarms"], "toxin_allergy": "no", "neuromuscular_disease": "no"}
 
 
 def test_rasa_killed_mid_form_is_restarted_and_the_conversation_resumes_from_the_tracker_store(
@@ -101,4 +102,5 @@ def test_rasa_killed_mid_form_is_restarted_and_the_conversation_resumes_from_the
     after = tracker_answers(supervised, conversation_id)
     assert set(before) < set(after) and "swallowing_breathing" in after
     assert stored_answers(supervised, conversation_id) == {
-        "toxin_allergy": "no", "neuromuscular_disease": "no", "swallowing_breathing": "no"}
+        "sweating_areas": ["underarms"], "toxin_allergy": "no", "neuromuscular_disease": "no",
+        "swallowing_breathing": "no"}

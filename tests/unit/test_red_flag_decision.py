@@ -2,8 +2,6 @@
 classifier's probabilities; an emergency always wins."""
 from __future__ import annotations
 
-import pytest
-
 from bot.domain.safety import ADVERSE_EFFECT, EMERGENCY, Thresholds, cues, decide, scan
 
 NOTHING = {"none": 0.99, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.01}
@@ -85,27 +83,19 @@ def test_the_classifier_alone_needs_a_treatment_for_an_adverse_effect():
     assert _with_cues("talking for a few minutes makes my mouth tired since my lip flip", sure).kind == ADVERSE_EFFECT
 
 
-def test_the_classifier_alone_is_overruled_by_all_is_well_and_an_emergency_needs_it_to_be_sure():
+def test_the_classifier_alone_is_overruled_by_all_is_well_but_never_for_an_emergency():
     adverse = {"none": 0.2, EMERGENCY: 0.05, ADVERSE_EFFECT: 0.75}
     assert _with_cues("everything went well after my forehead treatment, no drooping and my brows are fine",
                       adverse) is None
-    fine = "everything went well after my neck treatment, voice is normal and swallowing's fine"
-    assert _with_cues(fine, {"none": 0.2, EMERGENCY: 0.75, ADVERSE_EFFECT: 0.05}) is None
-    sure = {"none": 0.05, EMERGENCY: 0.9, ADVERSE_EFFECT: 0.05}
-    assert (_with_cues(fine, sure).kind, _with_cues(fine, sure).layer) == (EMERGENCY, "classifier")
-    decision = _with_cues("my voice is fine but i can't swallow since my botox yesterday",
-                          {"none": 0.2, EMERGENCY: 0.75, ADVERSE_EFFECT: 0.05})
-    assert (decision.kind, decision.layer) == (EMERGENCY, "lexicon")  # a kept lexicon emergency always wins
-
-
-@pytest.mark.parametrize("text", [
-    "not having any problems breathing or swallowing, just checking if I can fly after my neck treatment",
-    "can botox make it hard to swallow?",
-])
-def test_a_denied_or_asked_about_emergency_needs_the_classifier_sure(text):
-    doubtful = {"none": 0.3, EMERGENCY: 0.66, ADVERSE_EFFECT: 0.04}
-    assert _with_cues(text, doubtful) is None
-    assert _with_cues(text, {"none": 0.05, EMERGENCY: 0.9, ADVERSE_EFFECT: 0.05}).kind == EMERGENCY
+    emergency = {"none": 0.2, EMERGENCY: 0.75, ADVERSE_EFFECT: 0.05}
+    decision = _with_cues("everything went well after my neck treatment, voice is normal and swallowing's fine",
+                          emergency)
+    assert (decision.kind, decision.layer) == (EMERGENCY, "classifier")  # an emergency always wins
+    decision = _with_cues("not having any problems breathing or swallowing, just checking if I can fly",
+                          emergency)
+    assert (decision.kind, decision.layer) == (EMERGENCY, "classifier")
+    decision = _with_cues("my voice is fine but i can't swallow since my botox yesterday", emergency)
+    assert (decision.kind, decision.layer) == (EMERGENCY, "lexicon")
 
 
 def test_someone_elses_story_or_a_question_needs_the_classifier_sure_for_an_adverse_effect():

@@ -23,18 +23,14 @@ class Thresholds:
     min_words: int = 5  # the classifier alone says nothing about shorter messages ("after 4", a name)
     revive_resolved: float = 0.9  # a hit the visitor said is over ("it went away") counts only when
     # the classifier is this sure something is happening now ("it went away but now the other side")
-    doubted_emergency: float = 0.8  # the classifier's emergency when the message denies the symptom
-    # ("not having any problems breathing or swallowing"), asks about it ("can botox make it hard to
-    # swallow?") or says it is fine ("swallowing's fine"), and its adverse effect when the lexicon
-    # found it a story about someone else ("my mum's brows dropped for a month") or a question ("does
-    # it cause drooping eyelids?"): it must be this sure
+    doubted_effect: float = 0.8  # the classifier's adverse effect when the lexicon found it a story
+    # about someone else ("my mum's brows dropped for a month") or a question ("does it cause
+    # drooping eyelids?"): it must be this sure
 
 
 # Suppressions the classifier overrides only at `revive_resolved`: the visitor said it is over,
 # which a classifier reading words without their order weighs poorly.
 RESOLVED_SUPPRESSORS = ("resolved",)
-# Suppressions that say the visitor denies or only asks about the symptom.
-DOUBTING_SUPPRESSORS = ("negation", "hypothetical")
 NO_TREATMENT = "no_treatment_context"  # the lexicon's reason for an effect with no treatment named
 # Suppressions that say the effect is someone else's, or only asked about: the classifier reads the
 # symptom, not whose it is or whether it happened.
@@ -68,11 +64,10 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
     decision = _decide(findings, best, whole, limits, words)
     if decision is None or cues is None or decision.layer == "lexicon":
         return decision
-    if decision.kind == EMERGENCY:  # no cue overrules an emergency the classifier is sure of
-        doubted = cues.all_clear or any(_dropped_for(f, DOUBTING_SUPPRESSORS, EMERGENCY) for f in findings)
-        return None if doubted and (best or {}).get(EMERGENCY, 0.0) < limits.doubted_emergency else decision
+    if decision.kind == EMERGENCY:
+        return decision  # an emergency always wins: a needless 911 is far cheaper than a missed one
     someone_else = any(_dropped_for(f, OTHER_PERSON_SUPPRESSORS, ADVERSE_EFFECT) for f in findings)
-    if someone_else and (best or {}).get(ADVERSE_EFFECT, 0.0) < limits.doubted_emergency:
+    if someone_else and (best or {}).get(ADVERSE_EFFECT, 0.0) < limits.doubted_effect:
         return None
     # No kept lexicon hit behind it: the classifier reads words, not their sense.
     if cues.all_clear:  # "voice is normal and swallowing's fine", "everything is fine, no drooping"
