@@ -57,14 +57,29 @@ async def _pending(staff: StaffDashboard, request: Request) -> tuple[StaffSessio
     return cookie, await run_in_threadpool(staff.active_session, cookie)
 
 
-async def code_page(staff: StaffDashboard, request: Request) -> Response:
+class _BadForm(Exception):
+    """A POST without a valid CSRF token."""
+
+
+async def _pending_step(staff: StaffDashboard, request: Request):
+    """The session the password step started, the posted form (None on GET) and where to go next;
+    _BadForm when a POST's security token is missing or stale."""
     next_url = safe_next(request.query_params.get("next") if request.method == "GET" else None)
     cookie, active = await _pending(staff, request)
+    form = None
     if request.method == "POST":
         form = await request.form(**FORM_LIMITS)
         if not csrf_ok(cookie, form.get(CSRF_FIELD)):
-            return staff.error(request, 403, "The form's security token is missing or out of date.")
+            raise _BadForm()
         next_url = safe_next(str(form.get("next") or ""))
+    return cookie, active, form, next_url
+
+
+async def code_page(staff: StaffDashboard, request: Request) -> Response:
+    try:
+        cookie, active, form, next_url = await _pending_step(staff, request)
+    except _BadForm:
+        return staff.error(request, 403, "The form's security token is missing or out of date.")
     if active is None:
         return _to_login(next_url)
     if active.verified:
@@ -114,14 +129,10 @@ def _qr_svg(uri: str) -> Markup:
 
 
 async def enrol_page(staff: StaffDashboard, request: Request) -> Response:
-    next_url = safe_next(request.query_params.get("next") if request.method == "GET" else None)
-    cookie, active = await _pending(staff, request)
-    form = None
-    if request.method == "POST":
-        form = await request.form(**FORM_LIMITS)
-        if not csrf_ok(cookie, form.get(CSRF_FIELD)):
-            return staff.error(request, 403, "The form's security token is missing or out of date.")
-        next_url = safe_next(str(form.get("next") or ""))
+    try:
+        cookie, active, form, next_url = await _pending_step(staff, request)
+    except _BadForm:
+        return staff.error(request, 403, "The form's security token is missing or out of date.")
     if active is None:
         return _to_login(next_url)
     if active.totp_enabled:  # enrolled already: the code step (a new enrolment is an admin reset)
