@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-from bot.ops.runner import rasa_command
+from bot.ops.runner import VENV_BIN
 from bot.ops.training import content_hash
 from bot.settings import PROJECT_ROOT
 
@@ -19,6 +19,12 @@ MODEL_FILE = MODEL_DIR / "peer.tar.gz"
 HASH_FILE = MODEL_DIR / "peer.sha256"
 TRAIN_SECONDS_FILE = MODEL_DIR / "peer.train_seconds"
 INPUTS = ["bench/peer/config.yml", "bench/peer/domain.yml", "bench/peer/data", "requirements.lock"]
+
+
+def bare_rasa(*args: str) -> List[str]:
+    """Rasa's own CLI, as a bare bot runs it: the peer's path holds none of the project's packages,
+    so the project's wrapper (rasa_plugins.rasa_server) is neither wanted nor importable there."""
+    return [str(VENV_BIN / "rasa"), *args]
 
 
 def peer_environment(actions_port: int, tracker_db: Path) -> Dict[str, str]:
@@ -37,7 +43,7 @@ def train(log_dir: Path) -> Dict[str, object]:
         return {"seconds": float(TRAIN_SECONDS_FILE.read_text()), "cached": True}
     started = time.monotonic()
     with open(log_dir / "peer-train.log", "w") as log:
-        subprocess.run(rasa_command("train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        subprocess.run(bare_rasa("train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
                                     "--out", str(MODEL_DIR), "--fixed-model-name", "peer"),
                        cwd=PEER_DIR, env=peer_environment(0, log_dir / "unused.db"), stdout=log,
                        stderr=subprocess.STDOUT, check=True, timeout=1800)
@@ -49,8 +55,8 @@ def train(log_dir: Path) -> Dict[str, object]:
 
 def commands(rasa_port: int, actions_port: int) -> Dict[str, List[str]]:
     return {
-        "peer-actions": rasa_command("run", "actions", "--actions", "actions", "-p", str(actions_port)),
-        "peer-rasa": rasa_command("run", "-i", "127.0.0.1", "-p", str(rasa_port), "--endpoints", "endpoints.yml",
+        "peer-actions": bare_rasa("run", "actions", "--actions", "actions", "-p", str(actions_port)),
+        "peer-rasa": bare_rasa("run", "-i", "127.0.0.1", "-p", str(rasa_port), "--endpoints", "endpoints.yml",
                                   "--credentials", "credentials.yml", "--model", str(MODEL_FILE)),
     }
 

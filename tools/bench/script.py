@@ -18,7 +18,7 @@ import httpx
 SAY, CLICK = "say", "click"
 TURNS: List[Tuple[str, str]] = [
     (SAY, "hi"),
-    (SAY, "my armpits sweat through every shirt"),
+    (SAY, "I sweat through every shirt"),  # no area named: the areas question comes at the end
     (SAY, "how much does it cost"),
     (SAY, "how long does it last"),
     (SAY, "does it hurt"),
