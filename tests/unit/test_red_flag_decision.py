@@ -20,7 +20,7 @@ def test_a_lexicon_emergency_wins_whatever_the_classifier_says():
 
 def test_the_classifier_alone_raises_a_flag_it_is_sure_of():
     sure = {"none": 0.2, EMERGENCY: 0.1, ADVERSE_EFFECT: 0.7}
-    decision = decide(scan("they put way too much on the left and now half my forehead is frozen"), sure, sure)
+    decision = decide(scan("I feel like a monster since last tuesdays treatment"), sure, sure)
     assert (decision.kind, decision.layer) == (ADVERSE_EFFECT, "classifier")
 
 
@@ -78,22 +78,21 @@ def test_the_classifier_alone_needs_a_treatment_for_an_adverse_effect():
     sure = {"none": 0.15, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.85}
     assert _with_cues("my left eyelid has always sat a bit lower than the other one, will botox show it more?",
                       sure) is None
-    decision = _with_cues("they put way too much on the left and now half of my forehead is frozen", sure)
+    decision = _with_cues("they put way too much on the left and now I look like a stranger to myself", sure)
     assert (decision.kind, decision.layer) == (ADVERSE_EFFECT, "classifier")
     assert _with_cues("talking for a few minutes makes my mouth tired since my lip flip", sure).kind == ADVERSE_EFFECT
 
 
-def test_the_classifier_alone_is_overruled_by_all_is_well_but_never_for_an_emergency():
+def test_the_classifier_alone_is_overruled_by_all_is_well_but_not_an_emergency_it_does_not_deny():
     adverse = {"none": 0.2, EMERGENCY: 0.05, ADVERSE_EFFECT: 0.75}
     assert _with_cues("everything went well after my forehead treatment, no drooping and my brows are fine",
                       adverse) is None
     emergency = {"none": 0.2, EMERGENCY: 0.75, ADVERSE_EFFECT: 0.05}
-    decision = _with_cues("everything went well after my neck treatment, voice is normal and swallowing's fine",
-                          emergency)
-    assert (decision.kind, decision.layer) == (EMERGENCY, "classifier")  # an emergency always wins
-    decision = _with_cues("not having any problems breathing or swallowing, just checking if I can fly",
-                          emergency)
-    assert (decision.kind, decision.layer) == (EMERGENCY, "classifier")
+    decision = _with_cues("everything went well after my neck treatment, it all feels fine, just odd", emergency)
+    assert (decision.kind, decision.layer) == (EMERGENCY, "classifier")  # all is well denies no symptom
+    # Denying the emergency symptoms themselves is the one case where the classifier's emergency is dropped.
+    assert _with_cues("everything went well after my neck treatment, voice is normal and swallowing's fine",
+                      emergency) is None
     decision = _with_cues("my voice is fine but i can't swallow since my botox yesterday", emergency)
     assert (decision.kind, decision.layer) == (EMERGENCY, "lexicon")
 
@@ -117,3 +116,43 @@ def test_a_negated_hit_the_classifier_agrees_with_is_overruled_by_all_is_well():
     text = "I had my botox 2 weeks ago and everything is fine, no drooping, no headache"
     assert "negation" in [f.suppressed_by for f in scan(text)]
     assert _with_cues(text, agree) is None
+
+
+SURE_ADVERSE = {"none": 0.3, EMERGENCY: 0.05, ADVERSE_EFFECT: 0.65}
+SURE_EMERGENCY = {"none": 0.2, EMERGENCY: 0.7, ADVERSE_EFFECT: 0.1}
+
+
+def test_the_classifier_alone_does_not_override_a_denied_or_questioned_effect():
+    """A symptom the lexicon found denied or asked about needs the classifier at `doubted_effect`."""
+    for text in ("no droopy lids, no bruising after my forehead botox, can I still top up the brows?",
+                 "how long does bruising last after crows feet botox, I have a wedding"):
+        assert decide(scan(text), SURE_ADVERSE, SURE_ADVERSE, cues=cues(text)) is None, text
+        certain = {"none": 0.1, EMERGENCY: 0.0, ADVERSE_EFFECT: 0.9}
+        assert decide(scan(text), certain, certain, cues=cues(text)).kind == ADVERSE_EFFECT, text
+
+
+def test_a_classifier_emergency_in_a_message_that_denies_every_emergency_symptom_is_dropped():
+    for text in ("not having any problems breathing or swallowing since my neck botox, can I fly on friday?",
+                 "after my neck injections my voice is normal and swallowing is fine, when is the next one due"):
+        assert decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text)) is None, text
+
+
+def test_an_emergency_symptom_that_is_not_denied_still_wins():
+    text = "swallowing is fine but since the botox my voice sounds hoarse"
+    assert decide(scan(text), NOTHING, NOTHING, cues=cues(text)).kind == EMERGENCY
+    text = "my voice is fine but I feel weird since my neck botox"
+    assert decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text)) is None  # said fine, nothing named
+    text = "I feel really strange since my neck botox and my chest feels odd"
+    assert decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text)).kind == EMERGENCY
+
+
+def test_an_effect_told_as_history_needs_the_classifier_all_but_sure():
+    text = "I got hives from botox many years ago, it was the numbing cream, fine since then"
+    assert decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text)) is None
+
+
+def test_expected_effects_and_wearing_off_are_no_report_for_the_classifier_alone():
+    for text in ("my forehead feels a bit tight since the botox on monday, which they told me to expect",
+                 "it's been three months since my botox and the lines are coming back, can I rebook"):
+        assert cues(text).all_clear, text
+        assert decide(scan(text), SURE_ADVERSE, SURE_ADVERSE, cues=cues(text)) is None, text

@@ -18,6 +18,10 @@ from bot.domain.safety import (
 )
 
 EMERGENCIES = [
+    ("my husband had jaw botox on monday and right now he is choking on every sip", "swallowing"),
+    ("since the neck botox I have to tilt my head to get food down", "swallowing"),
+    ("my mum can barely talk since her botox this morning", "speaking"),
+    ("what if it's the botox, I can't breathe properly right now", "breathing"),
     # (message, category)
     ("I can't swallow", "swallowing"),
     ("cant swalow", "swallowing"),
@@ -91,6 +95,15 @@ ADVERSE_EFFECTS = [
     ("I have a bruise at the injection site", "bruising"),
     ("my jaw feels weak when I chew since the masseter injections", "chewing_weakness"),
     ("it's hard to chew after my masseter botox", "chewing_weakness"),
+    # effects told in plain words, with the treatment said in passing
+    ("my side effects are awful since the botox on friday", "side_effects"),
+    ("the 11s were done four days ago and I can't move my forehead at all", "frozen"),
+    ("masseter botox a month ago and now my cheeks look hollow", "sagging"),
+    ("had my palms treated last week, now my grip is weak and I drop my cup", "hand_weakness"),
+    ("neck bands done 10 days ago and my neck feels heavy and tired by noon", "neck_fatigue"),
+    ("since my acne botox on the 3rd my chin broke out badly", "skin_reaction"),
+    ('my first "baby botox" was monday, now there are itchy red spots on my forehead', "skin_reaction"),
+    ("my heel is swollen around the injection sites since tuesday's jab", "injection_site"),
 ]
 
 NOT_FLAGS = [
@@ -143,6 +156,17 @@ NOT_FLAGS = [
     "no bruising after my last botox",
     "my headaches are so much better since my botox",
     "I haven't had botox yet but my brows are uneven",
+    # asked about, worried about, someone else's, over, or the treatment wearing off
+    "what if I get the jaw botox and then I can't chew a steak for weeks?",
+    "I'm scared that after the neck injections I'll feel short of breath at night",
+    "there's a thread about people choking after neck botox, is that real?",
+    "my sister's lip flip went wrong and she couldn't drink through a straw",
+    "I saw a video where a man's voice went hoarse after platysma botox",
+    "do people get bruises from foot injections? my skin marks easily",
+    "my brow drooped for about two weeks after my first botox, fine ever since",
+    "a headache for two days after the last round, then it settled",
+    "it's eleven weeks since my migraine botox and the headaches are creeping back",
+    "I get blurry vision before the migraines start, never had any botox",
 ]
 
 

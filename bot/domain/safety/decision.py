@@ -24,17 +24,17 @@ class Thresholds:
     revive_resolved: float = 0.9  # a hit the visitor said is over ("it went away") counts only when
     # the classifier is this sure something is happening now ("it went away but now the other side")
     doubted_effect: float = 0.8  # the classifier's adverse effect when the lexicon found it a story
-    # about someone else ("my mum's brows dropped for a month") or a question ("does it cause
-    # drooping eyelids?"): it must be this sure
+    # about someone else ("my mum's brows dropped for a month"), a question ("does it cause
+    # drooping eyelids?") or denied ("no drooping, no bruising"): it must be this sure
 
 
 # Suppressions the classifier overrides only at `revive_resolved`: the visitor said it is over,
 # which a classifier reading words without their order weighs poorly.
-RESOLVED_SUPPRESSORS = ("resolved",)
+RESOLVED_SUPPRESSORS = ("resolved", "history")
 NO_TREATMENT = "no_treatment_context"  # the lexicon's reason for an effect with no treatment named
-# Suppressions that say the effect is someone else's, or only asked about: the classifier reads the
-# symptom, not whose it is or whether it happened.
-OTHER_PERSON_SUPPRESSORS = ("other_person", "hypothetical")
+# Suppressions that say the effect is someone else's, only asked about, or denied: the classifier
+# reads the symptom, not whose it is, whether it happened or the "no" before it.
+DOUBTING_SUPPRESSORS = ("other_person", "hypothetical", "question", "negation")
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,13 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
     if decision is None or cues is None or decision.layer == "lexicon":
         return decision
     if decision.kind == EMERGENCY:
-        return decision  # an emergency always wins: a needless 911 is far cheaper than a missed one
-    someone_else = any(_dropped_for(f, OTHER_PERSON_SUPPRESSORS, ADVERSE_EFFECT) for f in findings)
-    if someone_else and (best or {}).get(ADVERSE_EFFECT, 0.0) < limits.doubted_effect:
+        # An emergency always wins: a needless 911 is far cheaper than a missed one. The one
+        # exception is the classifier's emergency in a message that denies every emergency symptom
+        # it names ("not having any problems breathing or swallowing", "voice is normal and
+        # swallowing's fine"): a symptom word denied, and none kept or told otherwise.
+        return None if _denied_emergency(findings, cues) else decision
+    doubted = any(_dropped_for(f, DOUBTING_SUPPRESSORS) for f in findings)
+    if doubted and (best or {}).get(ADVERSE_EFFECT, 0.0) < limits.doubted_effect:
         return None
     # No kept lexicon hit behind it: the classifier reads words, not their sense.
     if cues.all_clear:  # "voice is normal and swallowing's fine", "everything is fine, no drooping"
@@ -79,6 +83,13 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
     if decision.kind == ADVERSE_EFFECT and not cues.treated and not revivable:
         return None
     return decision
+
+
+def _denied_emergency(findings: Sequence[Finding], cues: Cues) -> bool:
+    emergencies = [finding for finding in findings if finding.flag.kind == EMERGENCY]
+    if emergencies:
+        return all(finding.suppressed_by == "negation" for finding in emergencies)
+    return cues.emergency_clear
 
 
 def _decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]],

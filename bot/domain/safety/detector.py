@@ -1,6 +1,7 @@
 """Reading one visitor message against the lexicon: every hit, and why a hit was dropped."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Pattern, Tuple
 
@@ -13,6 +14,10 @@ from bot.domain.safety.lexicon import (
     _Suppressor,
     load_lexicon,
 )
+
+_QUOTES = frozenset('"\u201c\u201d')  # read as spaces: 'my first "baby botox"'
+# Where a sentence turns from a cue to something else ("what if it's the botox, my throat ...").
+_PAUSE = re.compile(r"[,;:()]|\s[-–—]+\s|\bbut\b")
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ def _normalise(text: str, spelling: Mapping[str, str]) -> _Normalised:
     for index, original in enumerate(text):
         for char in original.lower():
             char = _APOSTROPHES.get(char, char)
+            if char in _QUOTES:
+                char = " "
             if char == "-" and 0 < index < len(text) - 1 and text[index - 1].isalnum() and text[index + 1].isalnum():
                 char = " "
             if char.isspace():
@@ -182,10 +189,19 @@ class _Message:
             return bool(pattern.search(text[sentence_start:sentence_end]))
         prefix = text[sentence_start:start]
         for cue in pattern.finditer(prefix):
-            between = set(_WORD.findall(prefix[cue.end():]))
-            if not (group.self_reference_breaks and between & self.lexicon.self_words):
+            if not (group.self_reference_breaks and self._turns_to_self(prefix[cue.end():])):
                 return True
         return False
+
+    def _turns_to_self(self, between: str) -> bool:
+        """Whether the words between a cue and the symptom turn to the visitor's own present: "what
+        if it's the botox, my throat is closing", "what if ... it's happening right now, I can't
+        breathe". Self words inside the cue's own clause do not ("what if I get it and then I can't
+        bite an apple", "worried that after the injections I'll feel short of breath")."""
+        if any(pattern.search(between) for pattern in self.lexicon.acute):
+            return True
+        after_pause = _PAUSE.split(between)[-1]
+        return bool(set(_WORD.findall(after_pause)) & self.lexicon.self_words) and after_pause != between
 
 
 @dataclass(frozen=True)
@@ -196,13 +212,15 @@ class Cues:
 
     treated: bool
     all_clear: bool
+    emergency_clear: bool = False  # the functions an emergency hits are said to be fine
 
 
 def cues(text: str, lexicon: Optional[RedFlagLexicon] = None) -> Cues:
     lexicon = lexicon or load_lexicon()
     message = _Message(text or "", lexicon)
     return Cues(treated=message.treated(),
-                all_clear=any(pattern.search(message.norm.text) for pattern in lexicon.all_clear))
+                all_clear=any(pattern.search(message.norm.text) for pattern in lexicon.all_clear),
+                emergency_clear=any(pattern.search(message.norm.text) for pattern in lexicon.emergency_clear))
 
 
 def scan(text: str, lexicon: Optional[RedFlagLexicon] = None) -> List[Finding]:

@@ -61,6 +61,7 @@ class RedFlagLexicon:
     treatment_context: Tuple[Pattern[str], ...]
     rules: Tuple[_Rule, ...]
     all_clear: Tuple[Pattern[str], ...] = ()  # "swallowing's fine", "everything went well"
+    emergency_clear: Tuple[Pattern[str], ...] = ()  # "swallowing's fine", "no problems breathing"
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -169,6 +170,8 @@ def parse_lexicon(data: Any) -> RedFlagLexicon:
         treatment_context=_regex_list(_section(data, "treatment_context"), "treatment_context"),
         rules=_rules(data),
         all_clear=_regex_list(data["all_clear"], "all_clear") if "all_clear" in data else (),
+        emergency_clear=(_regex_list(data["emergency_clear"], "emergency_clear")
+                         if "emergency_clear" in data else ()),
     )
 
 
