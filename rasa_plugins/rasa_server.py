@@ -1,6 +1,7 @@
 """`python -m rasa_plugins.rasa_server <rasa arguments>`: the rasa CLI, with the HTTP API token
 taken from the settings (RASA_TOKEN) instead of the command line, where `ps` shows it to every
-user of the machine, and with log records redacted (bot.adapters.log_redaction).
+user of the machine, with log records redacted (bot.adapters.log_redaction), and with action server
+responses validated without re-checking Rasa's schema each time (rasa_plugins.remote_actions).
 
 `python -m bot run`, `shell` and `rasa` start Rasa through this module. The token is added to the
 arguments inside this process only, for the commands that take one (run, shell).
@@ -32,6 +33,9 @@ def main() -> None:
     sys.argv = ["rasa", *with_token]
     from rasa.__main__ import main as rasa_main  # loads TensorFlow: after the checks above
 
+    from rasa_plugins import remote_actions
+
+    remote_actions.install()
     rasa_main()
 
 
