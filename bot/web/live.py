@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.adapters.rasa_api import RasaClient, normalise_replies
 from bot.composition import App
 from bot.domain.statuses import LiveChatStatus
-from bot.services.live import LiveUpdate, add_visitor_message, expire_overdue, live_lines, updates
+from bot.services.live import LiveUpdate, add_visitor_message, expire_overdue, live_lines, open_chat, updates
 
 T = TypeVar("T")
 HANDOFF_INTENT = "human_handoff"
@@ -50,6 +50,10 @@ class LiveRelay:
                 return None
             return {"state": chat.status.value, "open": True}
 
+        # Almost every message has no live chat: a read finds that without taking SQLite's write
+        # lock, which the action server's writes would otherwise queue behind on every turn.
+        if not await self._db(lambda session: open_chat(session, conversation_id) is not None):
+            return None
         return await self._db(work, for_write=True)
 
     async def state_after_turn(self, conversation_id: str) -> Optional[Dict[str, Any]]:
