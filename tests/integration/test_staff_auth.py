@@ -21,20 +21,12 @@ from bot.services.staff_accounts import (
     UserExists,
     add_user,
     authenticate,
-    unknown_email_failures,
     verify_password,
 )
 from bot.settings import PROJECT_ROOT
 from tests.support import TEST_KEY_ENV
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_unknown_email_counts():
-    unknown_email_failures.clear()
-    yield
-    unknown_email_failures.clear()
 
 
 def _user(engine, email: str) -> StaffUser:

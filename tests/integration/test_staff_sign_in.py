@@ -16,18 +16,11 @@ from starlette.testclient import TestClient
 from bot.adapters.db import make_engine, session_scope, utcnow
 from bot.adapters.models import AuditEntry, StaffRecoveryCode, StaffSession, StaffUser
 from bot.domain.statuses import StaffRole
-from bot.services.staff_accounts import add_user, set_disabled, set_password, unknown_email_failures
+from bot.services.staff_accounts import add_user, set_disabled, set_password
 from bot.web.app import create_app
 from tests.integration.test_staff_web import ADMIN, NURSE, PASSWORD, csrf_from, make_settings, seed_intake
 
 COOKIE = "clinic_staff"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_unknown_email_counts():
-    unknown_email_failures.clear()
-    yield
-    unknown_email_failures.clear()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from bot.adapters.models import (
     StatusChange,
 )
 from bot.domain.statuses import StaffRole
-from bot.services.staff_accounts import add_user, unknown_email_failures
+from bot.services.staff_accounts import add_user
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
 from bot.web.staff import PUBLIC_PATHS
@@ -65,13 +65,6 @@ def make_settings(database_url: str, **changes: Any) -> Settings:
         staff_require_totp=False,  # the second factor has its own tests (test_staff_sign_in.py)
     )
     return replace(settings, **changes)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_unknown_email_counts():
-    unknown_email_failures.clear()
-    yield
-    unknown_email_failures.clear()
 
 
 @pytest.fixture
