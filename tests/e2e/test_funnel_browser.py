@@ -17,9 +17,9 @@ from bot.settings import PROJECT_ROOT
 from bot.web.app import create_app
 from tests.e2e.test_staff_browser import browser  # noqa: F401  (fixture)
 from tests.e2e.test_widget_browser import ARTIFACTS
+from tests.integration.conftest import _fresh_unknown_email_counts  # noqa: F401  (autouse fixture)
 from tests.integration.test_funnel_report import seeded  # noqa: F401  (fixture)
 from tests.integration.test_staff_web import (  # noqa: F401  (fixtures and the sign-in helper)
-    _fresh_unknown_email_counts,
     settings,
     signed_in,
     users,

@@ -19,7 +19,6 @@ from tests.integration.test_staff_web import (  # noqa: F401 (fixtures used by n
     ADMIN,
     NURSE,
     PASSWORD,
-    _fresh_unknown_email_counts,
     app,
     client,
     queue_ids,

@@ -19,7 +19,6 @@ from bot.composition import build_app
 from bot.domain.screening.questions import questions_for
 from bot.services.staff.funnel import ARRIVED, report_since
 from tests.integration.test_staff_web import (  # noqa: F401  (the staff dashboard's fixtures and helpers)
-    _fresh_unknown_email_counts,
     app,
     client,
     settings,
