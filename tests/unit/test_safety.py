@@ -22,6 +22,7 @@ EMERGENCIES = [
     ("since the neck botox I have to tilt my head to get food down", "swallowing"),
     ("my mum can barely talk since her botox this morning", "speaking"),
     ("what if it's the botox, I can't breathe properly right now", "breathing"),
+    ("had my 11s done yesterday and tonight everything looks doubled on the tv", "vision"),
     # (message, category)
     ("I can't swallow", "swallowing"),
     ("cant swalow", "swallowing"),
@@ -104,6 +105,12 @@ ADVERSE_EFFECTS = [
     ("since my acne botox on the 3rd my chin broke out badly", "skin_reaction"),
     ('my first "baby botox" was monday, now there are itchy red spots on my forehead', "skin_reaction"),
     ("my heel is swollen around the injection sites since tuesday's jab", "injection_site"),
+    ("lip flip was on friday, now I can't drink through a straw", "lip_weakness"),
+    ("since my palm injections my fingers feel weak on the keyboard", "hand_weakness"),
+    ("botox 4 days ago and I have been dizzy and feverish since", "feeling_unwell"),
+    ("underarms treated last month and now I sweat on my back instead", "compensatory_sweating"),
+    ("day 6 after my forehead, eyelid droop on the left", "drooping_noun"),
+    ("my eyebrows look permanently surprised since the injections", "frozen"),
 ]
 
 NOT_FLAGS = [
@@ -167,6 +174,10 @@ NOT_FLAGS = [
     "a headache for two days after the last round, then it settled",
     "it's eleven weeks since my migraine botox and the headaches are creeping back",
     "I get blurry vision before the migraines start, never had any botox",
+    "my jaw feels weaker when I chew since the masseter botox, which I know is the idea",
+    "once I had a heavy brow from botox, back in 2022, it wore off in a month",
+    "a review where someone had a headache for a week after forehead botox, is that common?",
+    "day 3 after migraine botox, no side effects, should I keep my headache diary?",
 ]
 
 

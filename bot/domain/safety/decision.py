@@ -70,7 +70,7 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
         # it names ("not having any problems breathing or swallowing", "voice is normal and
         # swallowing's fine"): a symptom word denied, and none kept or told otherwise.
         return None if _denied_emergency(findings, cues) else decision
-    doubted = any(_dropped_for(f, DOUBTING_SUPPRESSORS) for f in findings)
+    doubted = any(_dropped_for(f, DOUBTING_SUPPRESSORS, ADVERSE_EFFECT) for f in findings)
     if doubted and (best or {}).get(ADVERSE_EFFECT, 0.0) < limits.doubted_effect:
         return None
     # No kept lexicon hit behind it: the classifier reads words, not their sense.
