@@ -28,8 +28,9 @@ class Thresholds:
     # drooping eyelids?") or denied ("no drooping, no bruising"): it must be this sure
 
 
-# Suppressions the classifier overrides only at `revive_resolved`: the visitor said it is over,
-# which a classifier reading words without their order weighs poorly.
+# Suppressions the classifier overrides only at `revive_resolved`: the visitor said it is over, or
+# told it as the past ("hives after a botox years ago"), which a classifier reading words without
+# their order weighs poorly.
 RESOLVED_SUPPRESSORS = ("resolved", "history")
 NO_TREATMENT = "no_treatment_context"  # the lexicon's reason for an effect with no treatment named
 # Suppressions that say the effect is someone else's, only asked about, or denied: the classifier

@@ -200,8 +200,10 @@ class _Message:
         bite an apple", "worried that after the injections I'll feel short of breath")."""
         if any(pattern.search(between) for pattern in self.lexicon.acute):
             return True
+        if not _PAUSE.search(between):
+            return False
         after_pause = _PAUSE.split(between)[-1]
-        return bool(set(_WORD.findall(after_pause)) & self.lexicon.self_words) and after_pause != between
+        return bool(set(_WORD.findall(after_pause)) & self.lexicon.self_words)
 
 
 @dataclass(frozen=True)
