@@ -80,6 +80,7 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
             "min_words": Thresholds.min_words,
             "revive_resolved": Thresholds.revive_resolved,
             "doubted_effect": Thresholds.doubted_effect,
+            "asked_emergency": Thresholds.asked_emergency,
         }
 
     def __init__(self, config: Dict[Text, Any], lexicon: Optional[RedFlagLexicon] = None,
@@ -89,7 +90,8 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self.classifier = classifier
-        limits = ("sure", "agree", "veto", "veto_emergency", "revive_resolved", "doubted_effect")
+        limits = ("sure", "agree", "veto", "veto_emergency", "revive_resolved", "doubted_effect",
+                  "asked_emergency")
         self.limits = Thresholds(**{name: float(self.component_config[name]) for name in limits},
                                  min_words=int(self.component_config["min_words"]))
         self._intents = {

@@ -156,3 +156,22 @@ def test_expected_effects_and_wearing_off_are_no_report_for_the_classifier_alone
                  "it's been three months since my botox and the lines are coming back, can I rebook"):
         assert cues(text).all_clear, text
         assert decide(scan(text), SURE_ADVERSE, SURE_ADVERSE, cues=cues(text)) is None, text
+
+
+def test_a_classifier_emergency_the_lexicon_read_as_asked_about_needs_it_all_but_sure():
+    """An emergency symptom only asked about ("can botox make it hard to swallow?") is no
+    emergency on the classifier's word unless it is at `asked_emergency`."""
+    certain = {"none": 0.05, EMERGENCY: 0.93, ADVERSE_EFFECT: 0.02}
+    for text in ("can botox make it hard to swallow?",
+                 "what happens if i cant breathe after botox",
+                 "Im very nervous. what if the neck botox spreads to my throat and I can't breathe in the night?"):
+        assert "hypothetical" in [(f.suppressed_by or "").split("[")[0] for f in scan(text)], text
+        assert decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text)) is None, text
+        assert decide(scan(text), certain, certain, cues=cues(text)).kind == EMERGENCY, text
+
+
+def test_someone_elses_emergency_beside_the_visitor_still_wins_on_the_classifier():
+    text = "my sister just had injections at your clinic and her lips and tongue are swelling up"
+    assert decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text)).kind == EMERGENCY
+    text = "what if it's the botox, my throat is closing"  # the visitor turns to themselves: no question
+    assert decide(scan(text), NOTHING, NOTHING, cues=cues(text)).kind == EMERGENCY

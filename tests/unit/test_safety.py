@@ -77,6 +77,8 @@ EMERGENCIES = [
 ]
 
 ADVERSE_EFFECTS = [
+    ("since my botox on monday I've had a fever and feel awful", "feeling_unwell"),
+    ("since my forehead botox I get headaches every afternoon", "headache"),
     ("my eyelid is drooping since my botox", "drooping_eyelid"),
     ("droopy eye lid after botox", "drooping_eyelid"),
     ("My eyelid droops. I had Botox on Monday.", "drooping_eyelid"),
@@ -114,6 +116,10 @@ ADVERSE_EFFECTS = [
 ]
 
 NOT_FLAGS = [
+    # questions about other people, allergies that are no fever, headaches the visitor already has
+    "my wife had her 11s done, she loves it but had some bruising. I'd like mine done too, do men bruise more?",
+    "I get hay fever every spring, can I still have botox for my forehead lines?",
+    "my forehead botox was great. I already get headaches, would more units make them worse?",
     # concern descriptions
     "I sweat a lot",
     "I'm so sweaty my shirts are drenched",

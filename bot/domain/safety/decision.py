@@ -26,6 +26,9 @@ class Thresholds:
     doubted_effect: float = 0.8  # the classifier's adverse effect when the lexicon found it a story
     # about someone else ("my mum's brows dropped for a month"), a question ("does it cause
     # drooping eyelids?") or denied ("no drooping, no bruising"): it must be this sure
+    asked_emergency: float = 0.9  # the classifier's emergency when the lexicon read the emergency
+    # symptom only as asked about ("can botox make it hard to swallow?", "what if I can't breathe
+    # in the night?"): it must be this sure
 
 
 # Suppressions the classifier overrides only at `revive_resolved`: the visitor said it is over, or
@@ -36,6 +39,9 @@ NO_TREATMENT = "no_treatment_context"  # the lexicon's reason for an effect with
 # Suppressions that say the effect is someone else's, only asked about, or denied: the classifier
 # reads the symptom, not whose it is, whether it happened or the "no" before it.
 DOUBTING_SUPPRESSORS = ("other_person", "hypothetical", "question", "negation")
+# The suppression that says an emergency symptom is only asked about. Not someone else's story: an
+# emergency beside the visitor ("my sister's lips are swelling up") is still one.
+ASKING_SUPPRESSORS = ("hypothetical",)
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,14 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
         # An emergency always wins: a needless 911 is far cheaper than a missed one. The one
         # exception is the classifier's emergency in a message that denies every emergency symptom
         # it names ("not having any problems breathing or swallowing", "voice is normal and
-        # swallowing's fine"): a symptom word denied, and none kept or told otherwise.
-        return None if _denied_emergency(findings, cues) else decision
+        # swallowing's fine"): a symptom word denied, and none kept or told otherwise; and a
+        # question about an emergency symptom the classifier is not sure enough is one.
+        if _denied_emergency(findings, cues):
+            return None
+        asked = any(_dropped_for(f, ASKING_SUPPRESSORS, EMERGENCY) for f in findings)
+        if asked and (best or {}).get(EMERGENCY, 0.0) < limits.asked_emergency:
+            return None
+        return decision
     doubted = any(_dropped_for(f, DOUBTING_SUPPRESSORS, ADVERSE_EFFECT) for f in findings)
     if doubted and (best or {}).get(ADVERSE_EFFECT, 0.0) < limits.doubted_effect:
         return None
