@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent, latest_text, send_soon
-from actions.concern import concern_buttons, identify, note_named_concern
+from actions.concern import asked_question, concern_buttons, identify, note_named_concern
 from bot.adapters.mail import notify_alert
 from bot.domain import scheduling
 from bot.domain.concerns import read_concern
@@ -38,6 +38,11 @@ def red_flag_kind(tracker: Tracker) -> Optional[Text]:
     return None
 
 
+def asks_something(tracker: Tracker) -> bool:
+    """Whether the latest message asks a question: a question mark, or one QuestionSpotter read."""
+    return "?" in latest_text(tracker) or asked_question(tracker) is not None
+
+
 class ActionHandleRedFlag(UsesApp, Action):
     """The emergency instruction (the emergency form then keeps the conversation in that state), or
     for an adverse effect a callback offer: today while the clinic is open, else at its next opening.
@@ -51,6 +56,8 @@ class ActionHandleRedFlag(UsesApp, Action):
         if kind == AlertKind.EMERGENCY:
             self.say(dispatcher, "safety.emergency")
         else:
+            if asks_something(tracker):  # "is that normal??": said plainly, not left unanswered
+                self.say(dispatcher, "safety.adverse_effect_asked")
             self.offer_callback(dispatcher)
         mail = {"kind": kind, "priority": ALERT_PRIORITY[kind], "name": tracker.get_slot("full_name"),
                 "words": latest_text(tracker)}

@@ -267,6 +267,17 @@ async def test_adverse_effect_offers_a_callback(app, db):
         assert (alert.kind, alert.priority, alert.message) == ("adverse_effect", "high", ADVERSE_TEXT)
 
 
+async def test_an_adverse_effect_that_asks_is_told_the_clinical_team_answers_before_the_offer(app, db):
+    text = "my left eyelid is drooping since my botox last week, is that normal??"
+    _, messages = await run(ActionHandleRedFlag(at_clinic_time(app, 2026, 12, 2, 11)),
+                            make_tracker(text=text, intent="report_adverse_effect"))
+    assert [m["text"] for m in messages][:1] == [app.wording.text("safety.adverse_effect_asked")]
+    assert "call back today" in messages[1]["text"] and "/human_handoff" in payloads(messages)
+    _, messages = await run(ActionHandleRedFlag(at_clinic_time(app, 2026, 12, 2, 11)),
+                            make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect"))
+    assert app.wording.text("safety.adverse_effect_asked") not in [m["text"] for m in messages]
+
+
 async def test_adverse_effect_when_closed_offers_a_call_at_the_next_opening(app, db):
     tracker = make_tracker(text=ADVERSE_TEXT, intent="report_adverse_effect")
     friday_evening = at_clinic_time(app, 2026, 12, 4, 18, 30)
