@@ -109,6 +109,8 @@ def test_cues_of_a_message():
     assert not cues("can botox lift my brows? my face looks tired and heavy lately").treated
     assert cues("all good, no side effects at all").all_clear
     assert not cues("my voice sounds hoarse since the injections").all_clear
+    assert cues("Had my masseters done 10 days ago. Chewing fine, no pain. Do I need a check-up?").all_clear
+    assert not cues("since my masseter botox chewing hurts on one side").all_clear
 
 
 def test_a_negated_hit_the_classifier_agrees_with_is_overruled_by_all_is_well():
