@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_ROLE, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.adapters.spacy_pipeline import PROJECT_CLINIC_DIR, load_lexicon
-from bot.adapters.text_classifier import TextClassifier, source_fingerprint
+from bot.adapters.text_classifier import TextClassifier
 from bot.domain import concerns as concerns_module
 from bot.domain.concerns import (
     CONCERN_INTENT_PREFIX,
@@ -39,12 +37,12 @@ from bot.domain.concerns import (
     negated_before,
 )
 from rasa_plugins.intents import set_sure_intent
+from rasa_plugins.trained_text import TrainedTextComponent
 
 logger = logging.getLogger(__name__)
 
 NONE = "none"
 AREAS_PATH = PROJECT_CLINIC_DIR / "concern_areas.yml"
-MODEL_FILE = "concern_classifier.pkl"
 # Intents a named concern replaces: nothing sure, or nothing that needs its own answer.
 REPORTS = {"report_emergency", "report_adverse_effect"}
 REPLACEABLE = {"nlu_fallback", "out_of_scope", "inform", "greet", "concern_unclear", "choose_concern",
@@ -64,7 +62,9 @@ def example_concern(message: Message) -> Optional[str]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class ConcernReader(GraphComponent, IntentClassifier):
+class ConcernReader(TrainedTextComponent, IntentClassifier):
+    MODEL_FILE = "concern_classifier.pkl"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -76,41 +76,19 @@ class ConcernReader(GraphComponent, IntentClassifier):
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  classifier: Optional[TextClassifier] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
+        super().__init__(config, model_storage, resource, classifier)
         path, areas = self.config["lexicon_path"], self.config["areas_path"]
         self.lexicon = ConcernLexicon(load_lexicon(path) if path else load_lexicon())
         self.areas = ConcernLexicon(load_lexicon(areas) if areas else load_lexicon(AREAS_PATH))
-        self.classifier = classifier
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
-        return source_fingerprint(Path(__file__), Path(concerns_module.__file__))
+    def fingerprint_sources(cls) -> Sequence[Path]:
+        return (Path(concerns_module.__file__),)
 
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> ConcernReader:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> ConcernReader:
-        with model_storage.read_from(resource) as directory:
-            classifier = TextClassifier.load(directory / MODEL_FILE)
-        return cls(config, model_storage, resource, classifier)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = [], []
-        for message in training_data.intent_examples:
-            if message.get(INTENT) in REPORTS:
-                continue  # red-flag reports name a treated area or nothing: they teach no concern
-            texts.append(message.get(TEXT))
-            labels.append(example_concern(message) or NONE)
-        self.classifier = TextClassifier.train(texts, labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            self.classifier.save(directory / MODEL_FILE)
-        return self._resource
+    def label(self, example: Message) -> Optional[Text]:
+        if example.get(INTENT) in REPORTS:
+            return None  # red-flag reports name a treated area or nothing: they teach no concern
+        return example_concern(example) or NONE
 
     def hits_in(self, message: Message) -> List[Tuple[int, int, str]]:
         """The concern phrases of a message, in text order: the entity ruler's (lemmas) and the
@@ -171,6 +149,3 @@ class ConcernReader(GraphComponent, IntentClassifier):
                 set_sure_intent(message, CONCERN_INTENT_PREFIX + first)
             logger.debug("concerns %s; intent %s (%.2f)", list(found), name, confidence)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -15,27 +15,21 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.adapters.text_classifier import TextClassifier, source_fingerprint
 from bot.domain.answers import QUESTION_INTENTS
 from rasa_plugins.intents import set_sure_intent
+from rasa_plugins.trained_text import TrainedTextComponent
 
 logger = logging.getLogger(__name__)
 
 ENTITY = "question"
 NONE = "none"
-MODEL_FILE = "question_classifier.pkl"
 # Intents that leave room for the question to be the message's intent.
 VAGUE = {"nlu_fallback", "out_of_scope", "inform", "greet", "concern_unclear", None}
 _CLAUSE = re.compile(r"[^,.;:!?\n]+[,.;:!?]*")
@@ -64,7 +58,9 @@ def question_clauses(text: Text) -> List[Text]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class QuestionSpotter(GraphComponent, IntentClassifier):
+class QuestionSpotter(TrainedTextComponent, IntentClassifier):
+    MODEL_FILE = "question_classifier.pkl"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -72,39 +68,9 @@ class QuestionSpotter(GraphComponent, IntentClassifier):
             "sure_intent": 0.8,  # a vague intent at least this sure is kept
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 classifier: Optional[TextClassifier] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.classifier = classifier
-
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
-        return source_fingerprint(Path(__file__))
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> QuestionSpotter:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> QuestionSpotter:
-        with model_storage.read_from(resource) as directory:
-            classifier = TextClassifier.load(directory / MODEL_FILE)
-        return cls(config, model_storage, resource, classifier)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = [], []
-        for message in training_data.intent_examples:
-            intent = message.get(INTENT)
-            texts.append(message.get(TEXT))
-            labels.append(intent if intent in QUESTION_INTENTS else NONE)
-        self.classifier = TextClassifier.train(texts, labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            self.classifier.save(directory / MODEL_FILE)
-        return self._resource
+    def label(self, example: Message) -> Optional[Text]:
+        intent = example.get(INTENT)
+        return intent if intent in QUESTION_INTENTS else NONE
 
     def question_in(self, text: Text) -> Optional[Text]:
         """The question intent of the first clause that is surely one of them, or None."""
@@ -135,6 +101,3 @@ class QuestionSpotter(GraphComponent, IntentClassifier):
             entity = {"entity": ENTITY, "value": question, "extractor": self.__class__.__name__}
             message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -39,33 +38,32 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.adapters.text_classifier import TextClassifier, source_fingerprint
+from bot.adapters.text_classifier import TextClassifier
 from bot.domain.concerns import TREATED_ROLE
 from bot.domain.safety import (
     ADVERSE_EFFECT,
     EMERGENCY,
-    RedFlagLexicon,
     Thresholds,
-    cues,
     decide,
     load_lexicon,
-    scan,
+    reading,
 )
 from bot.domain.safety import decision as decision_module
 from rasa_plugins.intents import set_sure_intent
+from rasa_plugins.trained_text import TrainedTextComponent
 
 logger = logging.getLogger(__name__)
 
 SAFETY_FLAG_ENTITY = "safety_flag"
-MODEL_FILE = "red_flag_classifier.pkl"
 NONE = "none"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class RedFlagDetector(GraphComponent, IntentClassifier):
+class RedFlagDetector(TrainedTextComponent, IntentClassifier):
     """Overrides the predicted intent when a message holds a red flag (see bot/domain/safety)."""
+
+    MODEL_FILE = "red_flag_classifier.pkl"
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -83,64 +81,36 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
             "asked_emergency": Thresholds.asked_emergency,
         }
 
-    def __init__(self, config: Dict[Text, Any], lexicon: Optional[RedFlagLexicon] = None,
-                 model_storage: Optional[ModelStorage] = None, resource: Optional[Resource] = None,
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  classifier: Optional[TextClassifier] = None) -> None:
-        self.component_config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.classifier = classifier
+        super().__init__(config, model_storage, resource, classifier)
         limits = ("sure", "agree", "veto", "veto_emergency", "revive_resolved", "doubted_effect",
                   "asked_emergency")
-        self.limits = Thresholds(**{name: float(self.component_config[name]) for name in limits},
-                                 min_words=int(self.component_config["min_words"]))
+        self.limits = Thresholds(**{name: float(self.config[name]) for name in limits},
+                                 min_words=int(self.config["min_words"]))
         self._intents = {
-            EMERGENCY: self.component_config["emergency_intent"],
-            ADVERSE_EFFECT: self.component_config["adverse_effect_intent"],
+            EMERGENCY: self.config["emergency_intent"],
+            ADVERSE_EFFECT: self.config["adverse_effect_intent"],
         }
+        self._kinds = {intent: kind for kind, intent in self._intents.items()}
         # Loaded (and validated) now, so a broken lexicon fails when the model loads, not mid-chat.
-        self._lexicon = lexicon or load_lexicon(self.component_config["lexicon_path"])
+        self._lexicon = load_lexicon(self.config["lexicon_path"])
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
-        return source_fingerprint(Path(__file__), Path(decision_module.__file__))
+    def fingerprint_sources(cls) -> Sequence[Path]:
+        return (Path(decision_module.__file__),)
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RedFlagDetector:
-        return cls(config, model_storage=model_storage, resource=resource)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> RedFlagDetector:
-        with model_storage.read_from(resource) as directory:
-            classifier = TextClassifier.load(directory / MODEL_FILE)
-        return cls(config, model_storage=model_storage, resource=resource, classifier=classifier)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        kinds = {intent: kind for kind, intent in self._intents.items()}
-        texts = [message.get(TEXT) for message in training_data.intent_examples]
-        labels = [kinds.get(message.get(INTENT), NONE) for message in training_data.intent_examples]
-        self.classifier = TextClassifier.train(texts, labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            self.classifier.save(directory / MODEL_FILE)
-        return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+    def label(self, example: Message) -> Optional[Text]:
+        """A report's kind, else none: every other example, hard negatives included."""
+        return self._kinds.get(example.get(INTENT), NONE)
 
     def decide(self, text: Text):
         """Both layers' decision on one message (None: no red flag)."""
         whole = self.classifier.whole(text) if self.classifier is not None else None
         # The whole message, not its sentences one by one: "hoarse for a couple of days ... but it
         # came back fine" is no report, though its first half alone reads as one.
-        return decide(scan(text, self._lexicon), whole, whole, self.limits, words=len(text.split()),
-                      cues=cues(text, self._lexicon))
+        findings, message_cues = reading(text, self._lexicon)
+        return decide(findings, whole, whole, self.limits, words=len(text.split()), cues=message_cues)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Override intent, ranking and entities of flagged messages; an unconfirmed report intent

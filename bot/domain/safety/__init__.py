@@ -6,7 +6,7 @@ clinic/red_flags.yml; this module only applies them in a fixed order, so every d
 the rule that fired, or to the cue that suppressed it (see `scan`).
 """
 from bot.domain.safety.decision import Decision, Thresholds, decide
-from bot.domain.safety.detector import Cues, Finding, RedFlag, cues, detect_red_flag, scan
+from bot.domain.safety.detector import Cues, Finding, RedFlag, cues, detect_red_flag, reading, scan
 from bot.domain.safety.lexicon import (
     ADVERSE_EFFECT,
     DEFAULT_LEXICON_PATH,
@@ -20,4 +20,4 @@ from bot.domain.safety.lexicon import (
 
 __all__ = ["ADVERSE_EFFECT", "DEFAULT_LEXICON_PATH", "EMERGENCY", "KINDS", "Cues", "Decision", "Finding", "RedFlag",
            "RedFlagLexicon", "Thresholds", "decide",
-           "RedFlagLexiconError", "cues", "detect_red_flag", "load_lexicon", "parse_lexicon", "scan"]
+           "RedFlagLexiconError", "cues", "detect_red_flag", "load_lexicon", "parse_lexicon", "reading", "scan"]

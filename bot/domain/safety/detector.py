@@ -218,17 +218,29 @@ class Cues:
 
 
 def cues(text: str, lexicon: Optional[RedFlagLexicon] = None) -> Cues:
-    lexicon = lexicon or load_lexicon()
-    message = _Message(text or "", lexicon)
+    return _cues(_Message(text or "", lexicon or load_lexicon()))
+
+
+def scan(text: str, lexicon: Optional[RedFlagLexicon] = None) -> List[Finding]:
+    """Every pattern hit in `text`, emergencies first then by position, each with why it was dropped (if)."""
+    return _findings(_Message(text or "", lexicon or load_lexicon()))
+
+
+def reading(text: str, lexicon: Optional[RedFlagLexicon] = None) -> Tuple[List[Finding], Cues]:
+    """`scan` and `cues` of one message, normalised and split once (the NLU component's reading)."""
+    message = _Message(text or "", lexicon or load_lexicon())
+    return _findings(message), _cues(message)
+
+
+def _cues(message: _Message) -> Cues:
+    lexicon = message.lexicon
     return Cues(treated=message.treated(),
                 all_clear=any(pattern.search(message.norm.text) for pattern in lexicon.all_clear),
                 emergency_clear=any(pattern.search(message.norm.text) for pattern in lexicon.emergency_clear))
 
 
-def scan(text: str, lexicon: Optional[RedFlagLexicon] = None) -> List[Finding]:
-    """Every pattern hit in `text`, emergencies first then by position, each with why it was dropped (if)."""
-    lexicon = lexicon or load_lexicon()
-    message = _Message(text or "", lexicon)
+def _findings(message: _Message) -> List[Finding]:
+    text, lexicon = message.original, message.lexicon
     findings = []
     for clause in message.clauses:
         clause_text = message.norm.text[clause[0]:clause[1]]
