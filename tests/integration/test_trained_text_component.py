@@ -19,8 +19,10 @@ EXAMPLES = [
     ("how much does it cost", "ask_cost"), ("what is the price for underarms", "ask_cost"),
     ("my armpits sweat through every shirt", "concern_sweating"), ("my palms drip all day", "concern_sweating"),
     ("I get migraines 20 days a month", "concern_migraine"), ("my head pounds most days", "concern_migraine"),
-    ("since my botox I can't swallow", "report_emergency"), ("my throat is closing after the shots", "report_emergency"),
-    ("my eyelid droops since my botox", "report_adverse_effect"), ("one brow is lower after the injections", "report_adverse_effect"),
+    ("since my botox I can't swallow", "report_emergency"),
+    ("my throat is closing after the shots", "report_emergency"),
+    ("my eyelid droops since my botox", "report_adverse_effect"),
+    ("one brow is lower after the injections", "report_adverse_effect"),
     ("hello there", "greet"), ("thanks a lot", "thank"),
 ]
 
