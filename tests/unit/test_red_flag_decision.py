@@ -172,6 +172,12 @@ def test_a_classifier_emergency_the_lexicon_read_as_asked_about_needs_it_all_but
         assert decide(scan(text), certain, certain, cues=cues(text)).kind == EMERGENCY, text
 
 
+def test_an_emergency_only_asked_about_leaves_the_adverse_effect_the_message_reports():
+    text = "my eyelid droops since my botox last week, could it make it hard to swallow?"
+    decision = decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text))
+    assert decision is not None and decision.kind == ADVERSE_EFFECT
+
+
 def test_someone_elses_emergency_beside_the_visitor_still_wins_on_the_classifier():
     text = "my sister just had injections at your clinic and her lips and tongue are swelling up"
     assert decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text)).kind == EMERGENCY

@@ -75,14 +75,8 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
         # An emergency always wins: a needless 911 is far cheaper than a missed one. The one
         # exception is the classifier's emergency in a message that denies every emergency symptom
         # it names ("not having any problems breathing or swallowing", "voice is normal and
-        # swallowing's fine"): a symptom word denied, and none kept or told otherwise; and a
-        # question about an emergency symptom the classifier is not sure enough is one.
-        if _denied_emergency(findings, cues):
-            return None
-        asked = any(_dropped_for(f, ASKING_SUPPRESSORS, EMERGENCY) for f in findings)
-        if asked and (best or {}).get(EMERGENCY, 0.0) < limits.asked_emergency:
-            return None
-        return decision
+        # swallowing's fine"): a symptom word denied, and none kept or told otherwise.
+        return None if _denied_emergency(findings, cues) else decision
     doubted = any(_dropped_for(f, DOUBTING_SUPPRESSORS, ADVERSE_EFFECT) for f in findings)
     if doubted and (best or {}).get(ADVERSE_EFFECT, 0.0) < limits.doubted_effect:
         return None
@@ -113,10 +107,16 @@ def _decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]],
     if best is None or (words is not None and words < limits.min_words):
         return Decision(kept.kind, "lexicon", kept) if kept else None
     over = {f.flag.kind for f in findings if _resolved(f)}
+    # An emergency symptom only asked about, with none kept: the classifier's emergency must be
+    # sure at `asked_emergency`, else the message is read for what else it reports.
+    asked = (not any(f.flag.kind == EMERGENCY and f.suppressed_by is None for f in findings)
+             and any(_dropped_for(f, ASKING_SUPPRESSORS, EMERGENCY) for f in findings))
 
     def probability(kind: str) -> float:  # a kind told as over needs the classifier all but sure
         value = best.get(kind, 0.0)
-        return value if kind not in over or value >= limits.revive_resolved else 0.0
+        if kind in over and value < limits.revive_resolved:
+            return 0.0
+        return 0.0 if kind == EMERGENCY and asked and value < limits.asked_emergency else value
 
     emergency, adverse = probability(EMERGENCY), probability(ADVERSE_EFFECT)
     not_a_report = (whole or {}).get("none", 0.0)
