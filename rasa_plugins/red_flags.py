@@ -16,6 +16,7 @@ intent in its ranking. Place it after DIETClassifier and ConcernReader, before F
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text
 
@@ -71,23 +72,14 @@ class RedFlagDetector(TrainedTextComponent, IntentClassifier):
             "emergency_intent": "report_emergency",
             "adverse_effect_intent": "report_adverse_effect",
             "lexicon_path": None,  # None: the project's clinic/red_flags.yml
-            "sure": Thresholds.sure,
-            "agree": Thresholds.agree,
-            "veto": Thresholds.veto,
-            "veto_emergency": Thresholds.veto_emergency,
-            "min_words": Thresholds.min_words,
-            "revive_resolved": Thresholds.revive_resolved,
-            "doubted_effect": Thresholds.doubted_effect,
-            "asked_emergency": Thresholds.asked_emergency,
+            **asdict(Thresholds()),  # each limit of the decision, by its name (bot/domain/safety/decision.py)
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  classifier: Optional[TextClassifier] = None) -> None:
         super().__init__(config, model_storage, resource, classifier)
-        limits = ("sure", "agree", "veto", "veto_emergency", "revive_resolved", "doubted_effect",
-                  "asked_emergency")
-        self.limits = Thresholds(**{name: float(self.config[name]) for name in limits},
-                                 min_words=int(self.config["min_words"]))
+        self.limits = Thresholds(**{limit.name: type(limit.default)(self.config[limit.name])
+                                    for limit in fields(Thresholds)})
         self._intents = {
             EMERGENCY: self.config["emergency_intent"],
             ADVERSE_EFFECT: self.config["adverse_effect_intent"],
