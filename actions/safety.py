@@ -15,6 +15,7 @@ from bot.adapters.mail import notify_alert
 from bot.domain import scheduling
 from bot.domain.concerns import read_concern
 from bot.domain.formatting import slot_in_words
+from bot.domain.interruptions import looks_like_question
 from bot.domain.safety import detect_red_flag
 from bot.domain.statuses import ALERT_PRIORITY, AlertKind
 from bot.services.intake import record_alert
@@ -39,8 +40,8 @@ def red_flag_kind(tracker: Tracker) -> Optional[Text]:
 
 
 def asks_something(tracker: Tracker) -> bool:
-    """Whether the latest message asks a question: a question mark, or one QuestionSpotter read."""
-    return "?" in latest_text(tracker) or asked_question(tracker) is not None
+    """Whether the latest message asks a question: it reads as one, or QuestionSpotter found one in it."""
+    return looks_like_question(latest_text(tracker)) or asked_question(tracker) is not None
 
 
 class ActionHandleRedFlag(UsesApp, Action):
