@@ -77,6 +77,7 @@ EMERGENCIES = [
 ]
 
 ADVERSE_EFFECTS = [
+    ("I can't hold my phone properly since my palm botox on monday", "hand_weakness"),
     ("since my botox on monday I've had a fever and feel awful", "feeling_unwell"),
     ("since my forehead botox I get headaches every afternoon", "headache"),
     ("my eyelid is drooping since my botox", "drooping_eyelid"),
@@ -117,6 +118,8 @@ ADVERSE_EFFECTS = [
 
 NOT_FLAGS = [
     # questions about other people, allergies that are no fever, headaches the visitor already has
+    ("hiya so ive had realy bad sweaty hands since i was a teen, like i cant hold my phone or shake hands "
+     "at work without wiping them on my jeans first. my freind said botox helps?"),
     "my wife had her 11s done, she loves it but had some bruising. I'd like mine done too, do men bruise more?",
     "I get hay fever every spring, can I still have botox for my forehead lines?",
     "my forehead botox was great. I already get headaches, would more units make them worse?",
