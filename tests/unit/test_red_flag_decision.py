@@ -183,3 +183,20 @@ def test_someone_elses_emergency_beside_the_visitor_still_wins_on_the_classifier
     assert decide(scan(text), SURE_EMERGENCY, SURE_EMERGENCY, cues=cues(text)).kind == EMERGENCY
     text = "what if it's the botox, my throat is closing"  # the visitor turns to themselves: no question
     assert decide(scan(text), NOTHING, NOTHING, cues=cues(text)).kind == EMERGENCY
+
+
+def test_symptoms_listed_as_a_question_by_someone_untreated_are_no_emergency_when_the_classifier_is_sure():
+    """A lexicon emergency in a message that asks something and names no treatment had ("what
+    are the risks? voice change, trouble swallowing?") gives way at `veto_asked_untreated`."""
+    sure_not = {"none": 0.94, EMERGENCY: 0.05, ADVERSE_EFFECT: 0.01}
+    for text in ("What are the risks with platysma injections? Voice change, weak neck, trouble swallowing?",
+                 "just read the leaflet for migraine botox. breathing problems?? are those common?"):
+        assert any(f.flag.kind == EMERGENCY and f.suppressed_by is None for f in scan(text)), text
+        assert decide(scan(text), sure_not, sure_not, cues=cues(text)) is None, text
+    unsure = {"none": 0.85, EMERGENCY: 0.1, ADVERSE_EFFECT: 0.05}
+    text = "What are the risks? trouble swallowing?"
+    assert decide(scan(text), unsure, unsure, cues=cues(text)).kind == EMERGENCY
+    # Treated, or asking nothing: the stricter veto stands.
+    for text in ("since my neck botox trouble swallowing? is that normal?",
+                 "my throat feels tight and I have trouble swallowing"):
+        assert decide(scan(text), sure_not, sure_not, cues=cues(text)).kind == EMERGENCY, text

@@ -11,6 +11,7 @@ from bot.domain.safety import (
     DEFAULT_LEXICON_PATH,
     EMERGENCY,
     RedFlagLexiconError,
+    cues,
     detect_red_flag,
     load_lexicon,
     parse_lexicon,
@@ -278,3 +279,19 @@ def test_custom_lexicon_path(tmp_path):
     custom = load_lexicon(path)
     assert detect_red_flag("itchy bumps everywhere", custom).category == "hives"
     assert detect_red_flag("itchy bumps everywhere") is None
+
+
+@pytest.mark.parametrize("text,treated", [
+    ("I've never had botox. Would the migraine botox help my attacks?", False),
+    ("I have not had any injections yet, would the shots hurt?", False),
+    ("my friend said botox helps with sweaty hands", False),
+    ("my sister told me botox fixed her headaches", False),
+    ("I'd never had botox before Friday and since my botox my eyelid droops", True),
+    ("no trouble breathing after my first migraine botox on Monday", True),
+    ("my botox was last week", True),
+])
+def test_treatment_had_is_read_from_the_message(text, treated):
+    """Treatment denied outright ("I've never had botox") outweighs the message calling it "the
+    botox"; hearsay ("my friend said botox") is no treatment; a first time told ("never had botox
+    before Friday") and symptoms denied beside it still are."""
+    assert cues(text).treated is treated

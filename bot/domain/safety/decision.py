@@ -20,6 +20,9 @@ class Thresholds:
     agree: float = 0.35  # the classifier confirms a suppressed lexicon hit
     veto: float = 0.97  # the classifier is sure it is no report: a lexicon adverse-effect hit is dropped
     veto_emergency: float = 0.995  # ... and a lexicon emergency only when it is all but certain
+    veto_asked_untreated: float = 0.9  # ... or this sure, when the message asks something and names
+    # no treatment had: the symptoms listed as a question ("what are the risks? voice change,
+    # trouble swallowing?", "breathing problems?? are those common?")
     min_words: int = 5  # the classifier alone says nothing about shorter messages ("after 4", a name)
     revive_resolved: float = 0.9  # a hit the visitor said is over ("it went away") counts only when
     # the classifier is this sure something is happening now ("it went away but now the other side")
@@ -68,7 +71,8 @@ def decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]] = No
     message's; `words`: the message's length in words (None: long enough); `cues`: what the message
     says of treatment and of being fine (bot.domain.safety.detector.cues). Without a classifier
     (both None), or for a message shorter than `min_words`, the lexicon decides alone."""
-    decision = _decide(findings, best, whole, limits, words)
+    asked_untreated = cues is not None and cues.asks and not cues.treated
+    decision = _decide(findings, best, whole, limits, words, asked_untreated)
     if decision is None or cues is None or decision.layer == "lexicon":
         return decision
     if decision.kind == EMERGENCY:
@@ -101,7 +105,7 @@ def _denied_emergency(findings: Sequence[Finding], cues: Cues) -> bool:
 
 def _decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]],
             whole: Optional[Mapping[str, float]], limits: Thresholds,
-            words: Optional[int]) -> Optional[Decision]:
+            words: Optional[int], asked_untreated: bool = False) -> Optional[Decision]:
     kept = next((f.flag for f in findings if f.suppressed_by is None), None)
     suppressed = {f.flag.kind: f.flag for f in reversed(findings) if f.suppressed_by is not None}
     if best is None or (words is not None and words < limits.min_words):
@@ -121,7 +125,8 @@ def _decide(findings: Sequence[Finding], best: Optional[Mapping[str, float]],
     emergency, adverse = probability(EMERGENCY), probability(ADVERSE_EFFECT)
     not_a_report = (whole or {}).get("none", 0.0)
     if kept is not None and kept.kind == EMERGENCY:
-        if not_a_report < limits.veto_emergency or emergency >= limits.agree:
+        veto = limits.veto_asked_untreated if asked_untreated else limits.veto_emergency
+        if not_a_report < veto or emergency >= limits.agree:
             return Decision(EMERGENCY, "lexicon", kept)
         kept = next((f.flag for f in findings if f.suppressed_by is None and f.flag.kind != EMERGENCY), None)
     if emergency >= limits.sure:

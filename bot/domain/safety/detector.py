@@ -17,6 +17,11 @@ from bot.domain.safety.lexicon import (
 
 _QUOTES = frozenset('"\u201c\u201d')  # read as spaces: 'my first "baby botox"'
 # Where a sentence turns from a cue to something else ("what if it's the botox, my throat ...").
+# Treatment denied outright, right before the mention ("I've never had botox", "not been injected")
+# says no treatment was had, whatever else the message calls "the botox"; "never had botox before
+# (last week)" tells a first time instead, and counts neither way.
+_DENIED = re.compile(r"\b(?:never|not|haven't|havent|hasn't|hasnt|didn't|didnt)\s+(?:ever\s+|yet\s+|even\s+)?$")
+_FIRST_TIME = re.compile(r"\s*(?:before|until|till|prior)\b")
 _PAUSE = re.compile(r"[,;:()]|\s[-–—]+\s|\bbut\b")
 
 
@@ -151,13 +156,13 @@ class _Message:
     def treated(self) -> bool:
         """A (not negated) mention of treatment already received, anywhere in the message."""
         if self._treated is None:
-            self._treated = False
-            for pattern in self.lexicon.treatment_context:
-                for match in pattern.finditer(self.norm.text):
-                    clause_start, _ = _containing(self.clauses, match.start())
-                    if not _negated_before(self.norm.text[clause_start:match.start()], self.lexicon):
-                        self._treated = True
-                        return True
+            text = self.norm.text
+            mentions = [match for pattern in self.lexicon.treatment_context for match in pattern.finditer(text)
+                        if not _FIRST_TIME.match(text, match.end())]
+            self._treated = (
+                any(not _negated_before(text[_containing(self.clauses, match.start())[0]:match.start()], self.lexicon)
+                    for match in mentions)
+                and not any(_DENIED.search(text, 0, match.start()) for match in mentions))
         return self._treated
 
     def suppression(self, kind: str, clause: Tuple[int, int], start: int, end: int) -> Optional[str]:
@@ -215,6 +220,7 @@ class Cues:
     treated: bool
     all_clear: bool
     emergency_clear: bool = False  # the functions an emergency hits are said to be fine
+    asks: bool = False  # a question mark anywhere: the message asks something
 
 
 def cues(text: str, lexicon: Optional[RedFlagLexicon] = None) -> Cues:
@@ -236,7 +242,8 @@ def _cues(message: _Message) -> Cues:
     lexicon = message.lexicon
     return Cues(treated=message.treated(),
                 all_clear=any(pattern.search(message.norm.text) for pattern in lexicon.all_clear),
-                emergency_clear=any(pattern.search(message.norm.text) for pattern in lexicon.emergency_clear))
+                emergency_clear=any(pattern.search(message.norm.text) for pattern in lexicon.emergency_clear),
+                asks="?" in message.original)
 
 
 def _findings(message: _Message) -> List[Finding]:
