@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, buttons, latest_entities, latest_intent, latest_text, say
 from bot.composition import App
-from bot.domain.answers import QUESTION_INTENTS, answer_question, explain_concern
+from bot.domain.answers import QUESTION_INTENTS, answer_questions, explain_concern
 from bot.domain.concerns import read_concern
 from bot.services.intake import note_concerns
 
@@ -42,12 +42,10 @@ def note_named_concern(app: App, tracker: Tracker) -> List[Dict]:
     return record_concerns(app, tracker, list(read_concern(latest_entities(tracker), None).concerns))
 
 
-def asked_question(tracker: Tracker) -> Optional[Text]:
-    """The question intent the message also asks ("... how much is it?"), from QuestionSpotter."""
-    for entity in latest_entities(tracker):
-        if entity.get("entity") == "question" and entity.get("value") in QUESTION_INTENTS:
-            return entity["value"]
-    return None
+def asked_questions(tracker: Tracker) -> List[Text]:
+    """The question intents the message also asks ("... how much is it?"), from QuestionSpotter."""
+    return [entity["value"] for entity in latest_entities(tracker)
+            if entity.get("entity") == "question" and entity.get("value") in QUESTION_INTENTS]
 
 
 def identify(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -58,11 +56,11 @@ def identify(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
     intent = latest_intent(tracker)
     reading = read_concern(latest_entities(tracker), intent, confidence)
-    question = asked_question(tracker)
+    questions = asked_questions(tracker)
     if reading.single is None:
-        if question is not None:  # "sweaty hands and migraines, how much is it?": in general first
-            dispatcher.utter_message(text=answer_question(app.profile, app.wording, question, None,
-                                                          latest_text(tracker)))
+        if questions:  # "sweaty hands and migraines, how much is it?": in general first
+            dispatcher.utter_message(text=answer_questions(app.profile, app.wording, questions, None,
+                                                           latest_text(tracker)))
         keys = reading.concerns or list(app.profile.concerns)
         say(app, dispatcher, "concern.which_of_several" if reading.concerns else "concern.which_one",
             buttons=concern_buttons(app.profile.concerns, keys))
@@ -75,8 +73,8 @@ def identify(app: App, dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         say(app, dispatcher, "concern.noted_also", name=app.profile.concerns[key].display_name.lower())
         return record_concerns(app, tracker, [key])
     events = record_concerns(app, tracker, [key], chosen=key)
-    if question is not None:
-        dispatcher.utter_message(text=answer_question(app.profile, app.wording, question, key, latest_text(tracker)))
+    if questions:
+        dispatcher.utter_message(text=answer_questions(app.profile, app.wording, questions, key, latest_text(tracker)))
     dispatcher.utter_message(text=explain_concern(app.profile, app.wording, key))
     if tracker.active_loop_name is None:
         say(app, dispatcher, "concern.next_step")

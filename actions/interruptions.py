@@ -9,9 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entities, latest_text, say
-from actions.concern import identify
+from actions.concern import asked_questions, identify
 from bot.composition import App
-from bot.domain.answers import answer_question
+from bot.domain.answers import answer_questions
 from bot.domain.concerns import read_concern
 from bot.domain.interruptions import interruption_kind
 
@@ -51,7 +51,8 @@ def handle_interruption(app: App, dispatcher: CollectingDispatcher, tracker: Tra
     kind = interruption_kind(latest_text(tracker), intent, confidence, mentioned.single is not None)
     if kind == "question":
         concern = mentioned.single or tracker.get_slot("concern")
-        dispatcher.utter_message(text=answer_question(app.profile, app.wording, intent, concern, latest_text(tracker)))
+        dispatcher.utter_message(text=answer_questions(app.profile, app.wording, [intent, *asked_questions(tracker)],
+                                                       concern, latest_text(tracker)))
         return {}
     if kind == "bot":
         say(app, dispatcher, "bot_disclosure")

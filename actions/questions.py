@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent, latest_text
-from actions.concern import note_named_concern
+from actions.concern import asked_questions, note_named_concern
 from bot.adapters.rasa_events import offered_within
-from bot.domain.answers import QUESTION_INTENTS, answer_question
+from bot.domain.answers import QUESTION_INTENTS, answer_questions
 from bot.domain.concerns import read_concern
 
 OFFER_EVERY_TURNS = 3  # the booking offer at most once in this many visitor turns
@@ -28,7 +28,8 @@ class ActionAnswerQuestion(UsesApp, Action):
         named = list(read_concern(latest_entities(tracker), None).concerns)
         mentioned = named[0] if len(named) == 1 else None
         concern = mentioned or tracker.get_slot("concern")
-        answer = answer_question(self.app.profile, self.app.wording, intent, concern, latest_text(tracker))
+        answer = answer_questions(self.app.profile, self.app.wording, [intent, *asked_questions(tracker)], concern,
+                                  latest_text(tracker))
         booked = tracker.get_slot("booking_reference_issued")
         if booked:  # after booking: how to change it, not another booking offer
             answer = "\n".join([answer, self.app.wording.text("answers.after_booking", reference=booked)])

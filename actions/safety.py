@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesApp, latest_entities, latest_intent, latest_text, send_soon
-from actions.concern import asked_question, concern_buttons, identify, note_named_concern
+from actions.concern import asked_questions, concern_buttons, identify, note_named_concern
 from bot.adapters.mail import notify_alert
 from bot.domain import scheduling
 from bot.domain.concerns import read_concern
@@ -41,7 +41,7 @@ def red_flag_kind(tracker: Tracker) -> Optional[Text]:
 
 def asks_something(tracker: Tracker) -> bool:
     """Whether the latest message asks a question: it reads as one, or QuestionSpotter found one in it."""
-    return looks_like_question(latest_text(tracker)) or asked_question(tracker) is not None
+    return looks_like_question(latest_text(tracker)) or bool(asked_questions(tracker))
 
 
 class ActionHandleRedFlag(UsesApp, Action):

@@ -4,8 +4,10 @@
 intent is `concern_sweating`), but it asks the price too: the reply must answer that first. This
 component cuts the message into clauses, keeps those that read as questions (a question mark, or an
 opening word such as "how" or "does"), and reads each with a classifier trained here on the
-question intents' examples (ask_*) against every other example. The first question it is sure of
-goes on as a `question` entity whose value is the question intent; the actions answer it.
+question intents' examples (ask_*) against every other example. Each question it is sure of goes
+on as a `question` entity whose value is the question intent; the actions answer them all. A
+message that is itself a question ("how long does it last for palms? and does it hurt") gets the
+questions besides its intent as entities, so the second is not left unanswered.
 
 A message whose intent is vague (a greeting, a fallback, "inform") and that names no concern gets
 the question intent itself: "been reading about this for ages, finally asking: how long does it
@@ -72,32 +74,35 @@ class QuestionSpotter(TrainedTextComponent, IntentClassifier):
         intent = example.get(INTENT)
         return intent if intent in QUESTION_INTENTS else NONE
 
-    def question_in(self, text: Text) -> Optional[Text]:
-        """The question intent of the first clause that is surely one of them, or None."""
+    def questions_in(self, text: Text) -> List[Text]:
+        """The question intents the message's question clauses surely ask, each once, in order."""
         clauses = question_clauses(text)
         if not clauses or self.classifier is None:
-            return None
+            return []
+        found: List[Text] = []
         for row in self.classifier.probabilities(clauses):
             best = max(row, key=row.get)
-            if best != NONE and row[best] >= self.config["threshold"]:
-                return best
-        return None
+            if best != NONE and row[best] >= self.config["threshold"] and best not in found:
+                found.append(best)
+        return found
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = str(message.get(TEXT) or "")
             intent = message.get(INTENT) or {}
             name = intent.get(INTENT_NAME_KEY)
-            if not text or text.startswith("/") or name in QUESTION_INTENTS or str(name).startswith("report_"):
+            if not text or text.startswith("/") or str(name).startswith("report_"):
                 continue
-            question = self.question_in(text)
-            if question is None:
+            questions = [question for question in self.questions_in(text) if question != name]
+            if not questions:
                 continue
             names_concern = any(e.get("entity") == "concern" for e in message.get(ENTITIES) or [])
-            if name in VAGUE and not names_concern and (intent.get("confidence") or 0.0) < self.config["sure_intent"]:
-                set_sure_intent(message, question)
-                logger.debug("question %s replaces %s", question, name)
-                continue
-            entity = {"entity": ENTITY, "value": question, "extractor": self.__class__.__name__}
-            message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
+            if (name in VAGUE and not names_concern
+                    and (intent.get("confidence") or 0.0) < self.config["sure_intent"]):
+                set_sure_intent(message, questions[0])
+                logger.debug("question %s replaces %s", questions[0], name)
+                questions = questions[1:]
+            entities = [{"entity": ENTITY, "value": question, "extractor": self.__class__.__name__}
+                        for question in questions]
+            message.set(ENTITIES, [*(message.get(ENTITIES) or []), *entities], add_to_output=True)
         return messages

@@ -5,7 +5,7 @@ Every answer is general information; nothing here diagnoses or promises a result
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 from bot.domain.profile import ClinicProfile, Concern
 from bot.domain.screening.parsing import named_choices
@@ -125,3 +125,10 @@ def answer_question(profile: ClinicProfile, wording: Wording, intent: str, conce
     if area and concern.units and area.lower().rstrip("s") not in concern.units.lower():
         return wording.text("answers.units_for_area", area=area.lower(), note=profile.treatment["units_note"])
     return ANSWERS[intent](profile, wording, concern)
+
+
+def answer_questions(profile: ClinicProfile, wording: Wording, intents: Sequence[str], concern_key: Optional[str],
+                     text: str = "") -> str:
+    """One answer per question a message asks ("how long does it last? and does it hurt?"), each
+    once, in the order asked."""
+    return "\n".join(answer_question(profile, wording, intent, concern_key, text) for intent in dict.fromkeys(intents))

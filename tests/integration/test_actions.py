@@ -207,6 +207,18 @@ async def test_answer_with_two_entities_falls_back_to_the_slot(app, db, profile)
     assert messages[0]["text"].startswith("For jaw clenching and teeth grinding, this use is off-label.")
 
 
+async def test_every_question_a_message_asks_is_answered(app, db, profile):
+    """"how long does it last for palms? and does it hurt alot": the intent's question, then the
+    one QuestionSpotter found besides it."""
+    tracker = make_tracker(slots={"concern": "sweating"}, intent="ask_duration",
+                           text="how long does it last for palms? and does it hurt alot",
+                           entities=[{"entity": "question", "value": "ask_pain"}])
+    _, messages = await run(ActionAnswerQuestion(app), tracker)
+    answer = messages[0]["text"]
+    assert profile.concerns["sweating"].duration in answer and profile.treatment["pain"] in answer
+    assert answer.index(profile.concerns["sweating"].duration) < answer.index(profile.treatment["pain"])
+
+
 async def test_answer_cost_and_hours(app, db, profile):
     _, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="ask_cost"))
     assert "consultation is free" in messages[0]["text"] and "$" not in messages[0]["text"]

@@ -27,6 +27,19 @@ async def test_a_question_in_the_screening_is_answered_and_the_question_stays_op
     assert profile.treatment["pain"] in texts(messages)
 
 
+async def test_two_questions_in_one_form_answer_are_both_answered(app, db, profile):
+    text = "how long does it last? and does it hurt alot"
+    tracker = make_tracker(slots={"screening_complete": text, "requested_slot": "screening_complete",
+                                  "consent": "given", "concern": "sweating"},
+                           text=text, intent="ask_duration", entities=[{"entity": "question", "value": "ask_pain"}],
+                           events=[user_event("ask_duration", text),
+                                   {"event": "slot", "name": "screening_complete", "value": text}],
+                           active_loop="screening_form")
+    returned, messages = await run(ValidateScreeningForm(app), tracker)
+    assert {e["name"]: e["value"] for e in returned if e["event"] == "slot"}["screening_complete"] is None
+    assert profile.concerns["sweating"].duration in texts(messages) and profile.treatment["pain"] in texts(messages)
+
+
 async def test_a_concern_named_in_a_form_sets_the_concern_and_keeps_the_slot_empty(app, db, profile):
     text = "actually it's my jaw, I grind my teeth at night"
     entities = [{"entity": "clenching", "value": "grind", "extractor": "SpacyEntityExtractor"}]

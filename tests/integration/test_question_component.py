@@ -74,8 +74,20 @@ def test_a_vague_message_with_a_question_gets_the_question_intent(spotter):
     assert message.get(INTENT)["name"] == "ask_duration"
 
 
-def test_reports_and_questions_are_left_alone(spotter):
+def test_reports_and_single_questions_are_left_alone(spotter):
     report = parsed(spotter, "my eyelid droops since the botox, is that normal?", "report_adverse_effect")
     assert report.get(INTENT)["name"] == "report_adverse_effect" and report.get(ENTITIES) == []
     question = parsed(spotter, "how much is it?", "ask_cost")
     assert question.get(ENTITIES) == []
+
+
+def test_a_second_question_besides_the_intent_is_an_entity(spotter):
+    message = parsed(spotter, "how long does it last for palms? and does it hurt alot", "ask_duration")
+    assert message.get(INTENT)["name"] == "ask_duration"
+    assert [e["value"] for e in message.get(ENTITIES) if e["entity"] == "question"] == ["ask_pain"]
+
+
+def test_every_question_inside_a_concern_message_is_an_entity(spotter):
+    text = "my underarms sweat through every shirt. how much is it? and does it hurt?"
+    message = parsed(spotter, text, "concern_sweating", entities=CONCERN)
+    assert [e["value"] for e in message.get(ENTITIES) if e["entity"] == "question"] == ["ask_cost", "ask_pain"]
