@@ -146,10 +146,15 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
 
     def answer_group(self, tracker: Tracker, step: screening.Step, text: Text, answers: Dict[Text, Any]) -> None:
         """A plain no ("none of these") answers each of the group's questions no; anything else
-        (a yes, a story, a question) has them asked one by one."""
+        (a yes, a story, a question) has them asked one by one. A no to a question still to come
+        ("no im not pregnant or breastfeeding" at the health conditions) answers that one (the
+        next ask confirms it from memory), not these: the group is asked again."""
         parsed = screening.parse_answer(step.questions[0], text)
         plain_no = (isinstance(parsed, screening.ParsedAnswer) and parsed.answer == screening.NO
                     and not parsed.detail and not any(screening.remembered(q, [text]) for q in step.questions))
+        later = [q for q in screening_questions(self.app, tracker) if q not in step.questions and q.key not in answers]
+        if plain_no and any(screening.remembered(q, [text]) for q in later):
+            return
         if not plain_no:
             answers[screening.GROUP_ENTRY + step.item.key] = {"expanded": True}
             return

@@ -632,6 +632,24 @@ async def test_a_group_answered_with_more_than_no_is_asked_one_by_one(app, db, p
     assert stored_answers(db)["bleeding"][0]["answer"] == "yes"
 
 
+async def test_a_no_to_a_later_question_does_not_answer_the_group(app, db, profile):
+    """"no im not pregnant or breastfeeding" at the health conditions answers the pregnancy
+    question (confirmed from memory), and the conditions are asked again, not all set to no."""
+    await consent(app)
+    form = ValidateScreeningForm(app)
+    text = "no im not pregnant or breastfeeding"
+    slots, messages = await validate(form, "screening_form", "screening_complete", text,
+                                     slots={"screening_answers": {}})
+    assert stored_answers(db) == {} and slots["screening_complete"] is None
+    _, asked = await run(ActionAskScreeningComplete(app), make_tracker(slots=slots, events=[user_event("deny", text)]))
+    assert texts(asked).startswith(f'You mentioned "{text}"')
+    assert asked[-1]["text"].startswith("First, health conditions. Do any of these apply to you?")
+    assert stored_answers(db) == {"pregnancy": ({"answer": "no", "detail": text}, [])}
+    slots, _ = await validate(form, "screening_form", "screening_complete", text,  # said again: now a no to these
+                              slots={"screening_answers": {"pregnancy": {"value": {"answer": "no"}, "flags": []}}})
+    assert stored_answers(db)["bleeding"] == ({"answer": "no"}, [])
+
+
 async def test_screening_detail_follow_up(app, db, profile):
     await consent(app)
     keys = general_keys(profile)
