@@ -91,10 +91,19 @@ _TREATMENT = (r"(?:botox|tox|dysport|xeomin|jeuveau|daxxify|injections?|injected
 _TREATED_BEFORE = re.compile(
     rf"\b{_TREATMENT}\s+(?:(?:[\w']+\s+){{0,4}}?(?:in|into|for|on|to|around|at|of|under|above|between|along)\s+"
     rf"(?:my|the|both|her|his|your)?\s*(?:[\w']+\s+)?)?$")
-_TREATED_WORD = re.compile(rf"\b{_TREATMENT}\b")
+# "since my crows feet", "after the lip flip", "since they did my forehead", "injected my palms"
+_TREATED_REFERENCE = re.compile(
+    r"\b(?:since|after|following|did|done|do|doing|injected|injecting|treated|treating)\s+"
+    r"(?:my|the|your|her|his)\s+(?:[\w']+\s+)?$")
+# The phrase names a procedure itself: "masseter botox", "forehead done", "lip flip", "nefertiti lift"
+_TREATED_WORD = re.compile(rf"\b(?:{_TREATMENT}|flip|lift)\b")
 # "my forehead injections", "my frown lines and neck bands done"
 _TREATED_AFTER = re.compile(
-    rf"^(?:'s)?\s+(?:(?!(?:since|after|from|following|because|before|with|by|due)\b)[\w']+\s+){{0,3}}?{_TREATMENT}\b")
+    rf"^(?:'s)?\s+(?:(?!(?:since|after|from|following|because|before|with|by|due)\b)[\w']+\s+){{0,3}}?{_TREATMENT}\b"
+    # "lip flip 3 days ago", "forehead on thursday", "crows feet yesterday": the area, then when
+    r"|^\s+(?:on\s+|last\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|this morning"
+    r"|(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of)\s+"
+    r"(?:days?|weeks?|hours?|mins?|minutes?)\s+ago)\b")
 
 
 TREATED_ROLE = "treated"  # the role of a concern entity named as what was treated
@@ -106,6 +115,7 @@ def named_as_treated(text: str, start: int, end: int) -> bool:
     lowered = (text or "").lower()
     return bool(_TREATED_WORD.search(lowered[start:end])  # the phrase itself: "masseter botox", "forehead done"
                 or _TREATED_BEFORE.search(lowered[max(0, start - 50):start])
+                or _TREATED_REFERENCE.search(lowered[max(0, start - 40):start])
                 or _TREATED_AFTER.search(lowered[end:end + 30]))
 
 

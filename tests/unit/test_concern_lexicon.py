@@ -64,6 +64,16 @@ def test_a_long_run_on_sentence_is_cut_with_overlap():
     ("after the injections under my eyes I have huge bags now", "under my eyes", True),
     ("welts on my arms and neck since my injection this afternoon", "neck", False),
     ("my eyebrows have dropped since my appointment", "eyebrows", False),
+    ("my smile looks wonky since they did my crow's feet", "crow's feet", True),
+    ("can't do my usual smile anymore since the crows feet", "crows feet", True),
+    ("my fingers feel weak since they injected my palms", "palms", True),
+    ("my mouth droops on the left since the lip flip", "lip flip", True),
+    ("bruised all down my neck after the nefertiti lift", "nefertiti lift", True),
+    ("lip flip 3 days ago, top lip is swollen", "lip flip", True),
+    ("had 11s and forehead on thursday, now my forehead is lumpy", "forehead", True),
+    ("my forehead feels heavy since my botox on monday", "forehead", False),
+    ("can't lift my eyebrows to put on eyeliner", "eyebrows", False),
+    ("I get headaches 15 days a month", "headaches", False),
 ])
 def test_a_concern_named_as_what_was_treated(text, words, treated):
     start = text.find(words)
