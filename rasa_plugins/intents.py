@@ -6,7 +6,7 @@ others are kept, capped well below.
 """
 from __future__ import annotations
 
-from typing import Text
+from typing import Collection, Text
 
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
@@ -22,3 +22,12 @@ def set_sure_intent(message: Message, name: Text) -> None:
     ]
     message.set(INTENT, intent, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
+
+
+def give_way(message: Message, names: Collection[Text]) -> None:
+    """The intent the message's words do not bear out gives way to the next in its ranking that is
+    not among `names` (with its own confidence, for FallbackClassifier to judge); nlu_fallback if none."""
+    ranking = [entry for entry in (message.get(INTENT_RANKING_KEY) or []) if entry.get(INTENT_NAME_KEY) not in names]
+    replacement = dict(ranking[0]) if ranking else {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 0.0}
+    message.set(INTENT, replacement, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -7,7 +7,9 @@ opening word such as "how" or "does"), and reads each with a classifier trained 
 question intents' examples (ask_*) against every other example. Each question it is sure of goes
 on as a `question` entity whose value is the question intent; the actions answer them all. A
 message that is itself a question ("how long does it last for palms? and does it hurt") gets the
-questions besides its intent as entities, so the second is not left unanswered.
+questions besides its intent as entities, so the second is not left unanswered, and its intent made
+sure when a question clause bears it out ("is it off label for pimples? I'd rather know upfront",
+read at 0.35), so that FallbackClassifier does not drop it.
 
 A message whose intent is vague (a greeting, a fallback, "inform") and that names no concern gets
 the question intent itself: "been reading about this for ages, finally asking: how long does it
@@ -93,7 +95,10 @@ class QuestionSpotter(TrainedTextComponent, IntentClassifier):
             name = intent.get(INTENT_NAME_KEY)
             if not text or text.startswith("/") or str(name).startswith("report_"):
                 continue
-            questions = [question for question in self.questions_in(text) if question != name]
+            found = self.questions_in(text)
+            if name in found and (intent.get("confidence") or 0.0) < self.config["sure_intent"]:
+                set_sure_intent(message, name)  # a question clause bears the intent out: no fallback
+            questions = [question for question in found if question != name]
             if not questions:
                 continue
             names_concern = any(e.get("entity") == "concern" for e in message.get(ENTITIES) or [])

@@ -34,8 +34,6 @@ from rasa.shared.nlu.constants import (
     EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -51,7 +49,7 @@ from bot.domain.safety import (
     reading,
 )
 from bot.domain.safety import decision as decision_module
-from rasa_plugins.intents import set_sure_intent
+from rasa_plugins.intents import give_way, set_sure_intent
 from rasa_plugins.trained_text import TrainedTextComponent
 
 logger = logging.getLogger(__name__)
@@ -137,11 +135,5 @@ class RedFlagDetector(TrainedTextComponent, IntentClassifier):
         return messages
 
     def _drop_unconfirmed_report(self, message: Message) -> None:
-        intent = message.get(INTENT) or {}
-        if intent.get(INTENT_NAME_KEY) not in self._intents.values():
-            return
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) not in
-                   self._intents.values()]
-        replacement = dict(ranking[0]) if ranking else {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 0.0}
-        message.set(INTENT, replacement, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in self._intents.values():
+            give_way(message, set(self._intents.values()))

@@ -87,6 +87,13 @@ def test_a_second_question_besides_the_intent_is_an_entity(spotter):
     assert [e["value"] for e in message.get(ENTITIES) if e["entity"] == "question"] == ["ask_pain"]
 
 
+def test_a_question_intent_a_question_clause_bears_out_is_made_sure(spotter):
+    message = parsed(spotter, "is it off label for pimples? I'd rather know upfront", "ask_label_status", 0.35)
+    assert message.get(INTENT) == {"name": "ask_label_status", "confidence": 1.0}
+    unsure = parsed(spotter, "my cousin had her neck done somewhere cheap", "ask_pregnancy", 0.4)
+    assert unsure.get(INTENT) == {"name": "ask_pregnancy", "confidence": 0.4}
+
+
 def test_every_question_inside_a_concern_message_is_an_entity(spotter):
     text = "my underarms sweat through every shirt. how much is it? and does it hurt?"
     message = parsed(spotter, text, "concern_sweating", entities=CONCERN)
