@@ -1,10 +1,10 @@
-"""'Talk to a person' only when the words ask for one (bot.domain.handoff)."""
+"""What the words ask for: a person, or a booking (bot.domain.requests)."""
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from bot.domain.handoff import asks_for_a_person
+from bot.domain.requests import asks_for_a_person, asks_to_book
 from bot.settings import PROJECT_ROOT
 
 
@@ -47,3 +47,26 @@ def test_a_question_or_a_story_does_not(text):
 ])
 def test_a_request_for_someone_inside_a_longer_message_does(text):
     assert asks_for_a_person(text)
+
+
+@pytest.mark.parametrize("text", [
+    "It's been 11 weeks since my jaw botox and the grinding is back. Booking my next one please",
+    "botox wore off, top up pls",
+    "Rebooking! it worked great for my underarms",
+    "my heel is sore again, can you fit me in before christmas?",
+    "forehead lines are back, any slots on Saturday?",
+    "please book me in for a third round",
+])
+def test_words_that_ask_to_book(text):
+    assert asks_to_book(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not ready to book yet, does it hurt?",
+    "before I book anything, how long does it last?",
+    "I booked last week for my forehead",
+    "what happens at the consultation?",
+    "my booking reference is ABC123",
+])
+def test_words_that_do_not(text):
+    assert not asks_to_book(text)
