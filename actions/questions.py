@@ -10,10 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import UsesApp, latest_entities, latest_intent, latest_text
 from actions.concern import asked_questions, note_named_concern
 from bot.adapters.rasa_events import offered_within
-from bot.domain.answers import QUESTION_INTENTS, answer_questions
+from bot.domain.answers import QUESTION_INTENTS, answer_questions, explain_concern
 from bot.domain.concerns import read_concern
 
 OFFER_EVERY_TURNS = 3  # the booking offer at most once in this many visitor turns
+EXPLAINED_BY_ANSWER = {"ask_how_it_works", "ask_label_status"}  # answers that already explain the concern
 
 
 class ActionAnswerQuestion(UsesApp, Action):
@@ -30,6 +31,10 @@ class ActionAnswerQuestion(UsesApp, Action):
         concern = mentioned or tracker.get_slot("concern")
         answer = answer_questions(self.app.profile, self.app.wording, [intent, *asked_questions(tracker)], concern,
                                   latest_text(tracker))
+        if mentioned and mentioned != tracker.get_slot("concern") and intent not in EXPLAINED_BY_ANSWER:
+            # A concern told for the first time with a question ("my jaw is killing me ... is it
+            # expensive?"): the question first, then what treatment does for it.
+            answer = "\n".join([answer, explain_concern(self.app.profile, self.app.wording, mentioned)])
         booked = tracker.get_slot("booking_reference_issued")
         if booked:  # after booking: how to change it, not another booking offer
             answer = "\n".join([answer, self.app.wording.text("answers.after_booking", reference=booked)])

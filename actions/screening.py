@@ -146,12 +146,15 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
 
     def answer_group(self, tracker: Tracker, step: screening.Step, text: Text, answers: Dict[Text, Any]) -> None:
         """A plain no ("none of these") answers each of the group's questions no; anything else
-        (a yes, a story, a question) has them asked one by one. A no to a question still to come
-        ("no im not pregnant or breastfeeding" at the health conditions) answers that one (the
-        next ask confirms it from memory), not these: the group is asked again."""
+        (a yes, a story, a question) has them asked one by one. A no that names a member ("no im
+        not pregnant, no infection") is still a plain no; one that names a yes ("no, but I'm
+        breastfeeding") is not. A no to a question still to come ("no im not pregnant or
+        breastfeeding" at the health conditions) answers that one (the next ask confirms it from
+        memory), not these: the group is asked again."""
         parsed = screening.parse_answer(step.questions[0], text)
+        told = [screening.remembered(q, [text]) for q in step.questions]
         plain_no = (isinstance(parsed, screening.ParsedAnswer) and parsed.answer == screening.NO
-                    and not parsed.detail and not any(screening.remembered(q, [text]) for q in step.questions))
+                    and not parsed.detail and all(answer is None or answer.answer == screening.NO for answer in told))
         later = [q for q in screening_questions(self.app, tracker) if q not in step.questions and q.key not in answers]
         if plain_no and any(screening.remembered(q, [text]) for q in later):
             return

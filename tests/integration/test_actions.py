@@ -219,6 +219,19 @@ async def test_every_question_a_message_asks_is_answered(app, db, profile):
     assert answer.index(profile.concerns["sweating"].duration) < answer.index(profile.treatment["pain"])
 
 
+async def test_a_question_that_tells_a_new_concern_also_explains_it(app, db, profile):
+    """"my jaw is killing me ... is it expensive?": the price first, then what treatment does for
+    the jaw; once the concern is known, questions get their answer alone."""
+    entities = [{"entity": "concern", "value": "clenching"}]
+    text = "my jaw is killing me from grinding, is it expensive?"
+    _, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="ask_cost", text=text, entities=entities))
+    answer = messages[0]["text"]
+    assert answer.index(profile.treatment["cost"]) < answer.index(profile.concerns["clenching"].treatment)
+    _, messages = await run(ActionAnswerQuestion(app), make_tracker(slots={"concern": "clenching"}, intent="ask_cost",
+                                                                    text=text, entities=entities))
+    assert profile.concerns["clenching"].treatment not in messages[0]["text"]
+
+
 async def test_answer_cost_and_hours(app, db, profile):
     _, messages = await run(ActionAnswerQuestion(app), make_tracker(intent="ask_cost"))
     assert "consultation is free" in messages[0]["text"] and "$" not in messages[0]["text"]
@@ -630,6 +643,17 @@ async def test_a_group_answered_with_more_than_no_is_asked_one_by_one(app, db, p
     assert texts(asked).startswith('You mentioned "no, but I\'m on warfarin"')  # the bleeding item, from memory
     assert asked[-1]["text"].startswith("Have you ever had an allergy") and "(1 of 4)" in asked[-1]["text"]
     assert stored_answers(db)["bleeding"][0]["answer"] == "yes"
+
+
+async def test_a_no_that_names_a_member_of_the_group_answers_it_no(app, db, profile):
+    await consent(app)
+    conditions = ["toxin_allergy", "neuromuscular_disease", "swallowing_breathing", "bleeding"]
+    before = {key: {"value": {"answer": "no"}, "flags": []} for key in conditions}  # "Right now, are you:" is next
+    slots, _ = await validate(ValidateScreeningForm(app), "screening_form", "screening_complete",
+                              "no im not pregnant, no infection, no droopy eyelids",
+                              slots={"screening_answers": before})
+    for key in ("infection_at_site", "pregnancy", "drooping_now"):
+        assert slots["screening_answers"][key] == {"value": {"answer": "no"}, "flags": []}, key
 
 
 async def test_a_no_to_a_later_question_does_not_answer_the_group(app, db, profile):
