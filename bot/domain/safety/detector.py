@@ -16,12 +16,12 @@ from bot.domain.safety.lexicon import (
 )
 
 _QUOTES = frozenset('"\u201c\u201d')  # read as spaces: 'my first "baby botox"'
-# Where a sentence turns from a cue to something else ("what if it's the botox, my throat ...").
 # Treatment denied outright, right before the mention ("I've never had botox", "not been injected")
 # says no treatment was had, whatever else the message calls "the botox"; "never had botox before
 # (last week)" tells a first time instead, and counts neither way.
 _DENIED = re.compile(r"\b(?:never|not|haven't|havent|hasn't|hasnt|didn't|didnt)\s+(?:ever\s+|yet\s+|even\s+)?$")
 _FIRST_TIME = re.compile(r"\s*(?:before|until|till|prior)\b")
+# Where a sentence turns from a cue to something else ("what if it's the botox, my throat ...").
 _PAUSE = re.compile(r"[,;:()]|\s[-–—]+\s|\bbut\b")
 
 
