@@ -51,6 +51,8 @@ def units(profile: ClinicProfile, wording: Wording, concern: Optional[Concern]) 
     note = profile.treatment["units_note"]
     if concern and concern.units:
         return f"{_concern_fact(wording, concern, 'units')} {note}"
+    if concern:  # other concerns' doses say nothing about this one
+        return wording.text("answers.units_unknown", concern=concern.display_name.lower(), note=note)
     known = [f"{c.display_name}: {c.units}" for c in profile.concerns.values() if c.units]
     return wording.text("answers.units_typical", note=note, amounts=" ".join(known))
 

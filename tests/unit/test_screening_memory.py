@@ -19,6 +19,7 @@ QUESTIONS = {q.key: q for q in screening.questions_for(PROFILE, "migraine")}
     ("headache_days", ["I have about 16 headache days a month. They last for days."], 16),
     ("headache_days", ["honestly I get migraines around 20 days a month"], 20),
     ("headache_days", ["eighteen migraines a month"], 18),
+    ("headache_days", ["hi!! i get realy bad migrianes like 15 days a month, is it covered by insurance?"], 15),
     ("recent_toxin", ["I had Dysport six weeks ago for my frown lines and it's wearing off"], "yes"),
     ("recent_toxin", ["had botox for my migraines last month, not sure it did anything"], "yes"),
     ("recent_toxin", ["I tried Botox two years ago for my forehead"], "no"),
