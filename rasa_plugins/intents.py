@@ -12,6 +12,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 OTHERS_AT_MOST = 0.5
+# Intents that say nothing in particular: a question or a request the words bear out may replace them.
+VAGUE_INTENTS = frozenset({"nlu_fallback", "out_of_scope", "inform", "greet", "concern_unclear", None})
 
 
 def set_sure_intent(message: Message, name: Text) -> None:

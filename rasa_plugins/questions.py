@@ -27,15 +27,13 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.domain.answers import QUESTION_INTENTS
-from rasa_plugins.intents import set_sure_intent
+from rasa_plugins.intents import VAGUE_INTENTS, set_sure_intent
 from rasa_plugins.trained_text import TrainedTextComponent
 
 logger = logging.getLogger(__name__)
 
 ENTITY = "question"
 NONE = "none"
-# Intents that leave room for the question to be the message's intent.
-VAGUE = {"nlu_fallback", "out_of_scope", "inform", "greet", "concern_unclear", None}
 _CLAUSE = re.compile(r"[^,.;:!?\n]+[,.;:!?]*")
 _OPENERS = {"how", "what", "whats", "what's", "when", "where", "which", "who", "why", "is", "are", "do", "does",
             "did", "can", "could", "will", "would", "should", "any", "anything", "am", "was", "has", "have", "if"}
@@ -102,7 +100,7 @@ class QuestionSpotter(TrainedTextComponent, IntentClassifier):
             if not questions:
                 continue
             names_concern = any(e.get("entity") == "concern" for e in message.get(ENTITIES) or [])
-            if (name in VAGUE and not names_concern
+            if (name in VAGUE_INTENTS and not names_concern
                     and (intent.get("confidence") or 0.0) < self.config["sure_intent"]):
                 set_sure_intent(message, questions[0])
                 logger.debug("question %s replaces %s", questions[0], name)

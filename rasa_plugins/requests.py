@@ -24,10 +24,10 @@ from bot.domain.answers import QUESTION_INTENTS
 from bot.domain.concerns import CONCERN_INTENT_PREFIX
 from bot.domain.interruptions import looks_like_question
 from bot.domain.requests import asks_for_a_person, asks_to_book
-from rasa_plugins.intents import give_way, set_sure_intent
+from rasa_plugins.intents import VAGUE_INTENTS, give_way, set_sure_intent
 
-# Intents a request to book replaces: a concern, or nothing that needs its own answer.
-BOOKING_REPLACES = {"nlu_fallback", "out_of_scope", "inform", "greet", "thank", "concern_unclear", None}
+# Intents a request to book replaces besides a concern: nothing in particular, or thanks.
+BOOKING_REPLACES = VAGUE_INTENTS | {"thank"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
