@@ -155,8 +155,8 @@ class ValidateScreeningForm(UsesApp, FormValidationAction):
         told = [screening.remembered(q, [text]) for q in step.questions]
         plain_no = (isinstance(parsed, screening.ParsedAnswer) and parsed.answer == screening.NO
                     and not parsed.detail and all(answer is None or answer.answer == screening.NO for answer in told))
-        later = [q for q in screening_questions(self.app, tracker) if q not in step.questions and q.key not in answers]
-        if plain_no and any(screening.remembered(q, [text]) for q in later):
+        if plain_no and any(screening.remembered(q, [text]) for q in screening_questions(self.app, tracker)
+                            if q not in step.questions and q.key not in answers):
             return
         if not plain_no:
             answers[screening.GROUP_ENTRY + step.item.key] = {"expanded": True}

@@ -220,7 +220,10 @@ class Cues:
     treated: bool
     all_clear: bool
     emergency_clear: bool = False  # the functions an emergency hits are said to be fine
-    asks: bool = False  # a question mark anywhere: the message asks something
+    # A question mark anywhere: the message asks something. Deliberately not
+    # bot.domain.interruptions.looks_like_question, whose opening words ("can", "is") would also
+    # count "can't breathe since my botox" as asking, and this cue lets an emergency give way.
+    asks: bool = False
 
 
 def cues(text: str, lexicon: Optional[RedFlagLexicon] = None) -> Cues:
