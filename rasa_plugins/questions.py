@@ -37,6 +37,9 @@ NONE = "none"
 _CLAUSE = re.compile(r"[^,.;:!?\n]+[,.;:!?]*")
 _OPENERS = {"how", "what", "whats", "what's", "when", "where", "which", "who", "why", "is", "are", "do", "does",
             "did", "can", "could", "will", "would", "should", "any", "anything", "am", "was", "has", "have", "if"}
+# "how much does it cost and how long does it last??": two questions in one clause, cut before the second
+_SECOND_QUESTION = re.compile(r"\s+(?:and|or)\s+(?=(?:how|what|when|where|which|why|does|do|can|could|will|would|should"
+                              r"|is it|is there|are there|are they)\b)", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:and|but|so|also|just|ok|okay|oh|um|well|plus|then|hi|hello|hey|quick question|"
                    r"i was wondering|i wonder|wondering|i'd like to know|i want to know|tell me)\b[\s,]*",
                    re.IGNORECASE)
@@ -45,8 +48,9 @@ _LEAD = re.compile(r"^(?:and|but|so|also|just|ok|okay|oh|um|well|plus|then|hi|he
 def question_clauses(text: Text) -> List[Text]:
     """The clauses of a message that read as questions, in order."""
     found = []
-    for match in _CLAUSE.finditer(text or ""):
-        clause = " ".join(match.group(0).split())
+    clauses = (piece for match in _CLAUSE.finditer(text or "")
+               for piece in _SECOND_QUESTION.split(" ".join(match.group(0).split())))
+    for clause in clauses:
         core = clause.rstrip(",.;:!? ")
         while True:
             shorter = _LEAD.sub("", core, count=1)

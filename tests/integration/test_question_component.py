@@ -19,6 +19,9 @@ from rasa_plugins.questions import QuestionSpotter, question_clauses
     ("I get migraines 20 days a month. Does it hurt? and how long does it last",
      ["Does it hurt", "how long does it last"]),
     ("I was wondering if it works for sweaty hands", ["if it works for sweaty hands"]),
+    ("my forhead lines are getting realy deep. how much does it cost and how long does it last??",
+     ["how much does it cost", "how long does it last"]),
+    ("my lines are so deep and does it hurt?", ["does it hurt"]),
     ("my jaw hurts when i wake up and my dentist says i grind", []),
 ])
 def test_question_clauses(text, clauses):
@@ -92,6 +95,12 @@ def test_a_question_intent_a_question_clause_bears_out_is_made_sure(spotter):
     assert message.get(INTENT) == {"name": "ask_label_status", "confidence": 1.0}
     unsure = parsed(spotter, "my cousin had her neck done somewhere cheap", "ask_pregnancy", 0.4)
     assert unsure.get(INTENT) == {"name": "ask_pregnancy", "confidence": 0.4}
+
+
+def test_two_questions_joined_by_and_are_both_entities(spotter):
+    text = "my forhead lines are getting realy deep. how much does it cost and how long does it last??"
+    message = parsed(spotter, text, "concern_wrinkles", entities=[{"entity": "concern", "value": "wrinkles"}])
+    assert [e["value"] for e in message.get(ENTITIES) if e["entity"] == "question"] == ["ask_cost", "ask_duration"]
 
 
 def test_every_question_inside_a_concern_message_is_an_entity(spotter):
